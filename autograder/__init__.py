@@ -1,0 +1,1 @@
+"""Checks for the course's exercises: what learners call from their notebooks."""

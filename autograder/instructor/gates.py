@@ -1,0 +1,239 @@
+"""Lesson 01, instructor-only: hidden checks on random cases, and the catalogue of variants.
+
+`WRONG` and `RIGHT` hold, for each contract function, plausible wrong and
+alternative correct implementations, as the source of the solution cell. The
+course's tests grade each through nbgrader and prove the first lose points and
+the second get full marks; the example class of `make demo` draws on them too.
+"""
+import numpy as np
+
+from autograder.gates import (compare_gate, compare_gated_product_grads, compare_sigmoid, compare_sigmoid_grad,
+                              compare_tanh_via_sigmoid)
+from autograder.instructor import reference
+
+SHAPES = [(), (7,), (3, 4), (2, 3, 5)]
+
+
+def random_inputs(rng, shape, scale):
+    """Normal values of the given scale, with some extreme ones mixed in."""
+    x = rng.normal(0.0, scale, size=shape)
+    if x.size > 2:
+        x.flat[rng.choice(x.size, 2, replace=False)] = rng.choice([-1.0, 1.0], 2) * rng.uniform(100, 1e4, 2)
+    return x
+
+
+def check_sigmoid_hidden(sigmoid, seed):
+    """sigmoid against the reference on random shapes and magnitudes."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(seed)
+    for shape in SHAPES:
+        x = random_inputs(rng, shape, 8.0)
+        compare_sigmoid(sigmoid, x, reference.sigmoid(x))
+
+
+def check_sigmoid_grad_hidden(sigmoid_grad, seed):
+    """sigmoid_grad against the reference on random shapes and magnitudes."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(seed)
+    for shape in SHAPES:
+        x = random_inputs(rng, shape, 4.0)
+        compare_sigmoid_grad(sigmoid_grad, x, reference.sigmoid_grad(x))
+
+
+def check_tanh_via_sigmoid_hidden(tanh_via_sigmoid, seed):
+    """tanh_via_sigmoid against np.tanh on random shapes and magnitudes."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(seed)
+    for shape in SHAPES:
+        compare_tanh_via_sigmoid(tanh_via_sigmoid, random_inputs(rng, shape, 3.0))
+
+
+def check_gate_hidden(gate, seed):
+    """gate against the reference on random sizes, square weights included."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(seed)
+    for _ in range(5):
+        n, d, h = rng.integers(1, 7, size=3)
+        x, W, b = rng.normal(size=(n, d)), rng.normal(0, 2, size=(h, d)), rng.normal(size=h)
+        compare_gate(gate, x, W, b, reference.gate(x, W, b))
+    x, W, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 3)), rng.normal(size=3)
+    compare_gate(gate, x, W, b, reference.gate(x, W, b))
+
+
+def check_gated_product_grads_hidden(gated_product_grads, seed):
+    """gated_product_grads against the reference on random shapes."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(seed)
+    for shape in SHAPES[1:]:
+        a, b, dy = (rng.normal(0, 2, size=shape) for _ in range(3))
+        want = reference.gated_product_grads(a, b, dy)
+        compare_gated_product_grads(gated_product_grads, a, b, dy, want)
+
+
+WRONG = {
+    "sigmoid": {
+        "overflows for large negative x": """
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+""",
+        "nan for large positive x": """
+def sigmoid(x):
+    return np.exp(x) / (1 + np.exp(x))
+""",
+        "sign error": """
+def sigmoid(x):
+    x = np.asarray(x, dtype=float)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, e / (1 + e), 1 / (1 + e))
+""",
+        "clipped too tightly": """
+def sigmoid(x):
+    x = np.clip(x, -10, 10)
+    return 1 / (1 + np.exp(-x))
+""",
+    },
+    "sigmoid_grad": {
+        "derivative applied to x": """
+def sigmoid_grad(x):
+    return x * (1 - x)
+""",
+        "missing factor (1 - s)": """
+def sigmoid_grad(x):
+    return sigmoid(x)
+""",
+        "tanh derivative": """
+def sigmoid_grad(x):
+    return 1 - np.tanh(x) ** 2
+""",
+    },
+    "tanh_via_sigmoid": {
+        "argument x instead of 2x": """
+def tanh_via_sigmoid(x):
+    return 2 * sigmoid(x) - 1
+""",
+        "uses np.tanh": """
+def tanh_via_sigmoid(x):
+    return np.tanh(x)
+""",
+        "missing - 1": """
+def tanh_via_sigmoid(x):
+    return 2 * sigmoid(2 * x)
+""",
+    },
+    "gate": {
+        "missing bias": """
+def gate(x, W, b):
+    return sigmoid(x @ W.T)
+""",
+        "W not transposed": """
+def gate(x, W, b):
+    return sigmoid(x @ W + b)
+""",
+        "tanh instead of sigmoid": """
+def gate(x, W, b):
+    return np.tanh(x @ W.T + b)
+""",
+    },
+    "gated_product_grads": {
+        "1 - tanh instead of 1 - tanh**2": """
+def gated_product_grads(a, b, dy):
+    t, s = np.tanh(a), sigmoid(b)
+    return dy * (1 - t) * s, dy * t * s * (1 - s)
+""",
+        "sigmoid instead of its derivative": """
+def gated_product_grads(a, b, dy):
+    t, s = np.tanh(a), sigmoid(b)
+    return dy * (1 - t ** 2) * s, dy * t * s
+""",
+        "upstream gradient ignored": """
+def gated_product_grads(a, b, dy):
+    t, s = np.tanh(a), sigmoid(b)
+    return (1 - t ** 2) * s, t * s * (1 - s)
+""",
+        "returned in the wrong order": """
+def gated_product_grads(a, b, dy):
+    t, s = np.tanh(a), sigmoid(b)
+    return dy * t * s * (1 - s), dy * (1 - t ** 2) * s
+""",
+    },
+}
+
+RIGHT = {
+    "sigmoid": {
+        "via tanh": """
+def sigmoid(x):
+    return 0.5 * (1 + np.tanh(0.5 * np.asarray(x, dtype=float)))
+""",
+        "masks and a loop-free split": """
+def sigmoid(x):
+    x = np.asarray(x, dtype=float)
+    out = np.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1 / (1 + np.exp(-x[pos]))
+    ex = np.exp(x[~pos])
+    out[~pos] = ex / (1 + ex)
+    return out
+""",
+        "python loop over elements": """
+import math
+
+def sigmoid(x):
+    x = np.asarray(x, dtype=float)
+    out = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        v = x[index]
+        out[index] = 1 / (1 + math.exp(-v)) if v >= 0 else math.exp(v) / (1 + math.exp(v))
+    return out
+""",
+    },
+    "sigmoid_grad": {
+        "s - s**2": """
+def sigmoid_grad(x):
+    s = sigmoid(x)
+    return s - s ** 2
+""",
+        "product of the two halves": """
+def sigmoid_grad(x):
+    return sigmoid(x) * sigmoid(-np.asarray(x, dtype=float))
+""",
+    },
+    "tanh_via_sigmoid": {
+        "difference of sigmoids": """
+def tanh_via_sigmoid(x):
+    x = np.asarray(x, dtype=float)
+    return sigmoid(2 * x) - sigmoid(-2 * x)
+""",
+        "rescaled in two steps": """
+def tanh_via_sigmoid(x):
+    s = sigmoid(2.0 * np.asarray(x))
+    return (s - 0.5) * 2.0
+""",
+    },
+    "gate": {
+        "einsum": """
+def gate(x, W, b):
+    return sigmoid(np.einsum("nd,hd->nh", x, W) + b[None, :])
+""",
+        "loop over examples": """
+def gate(x, W, b):
+    return np.stack([sigmoid(W @ row + b) for row in x])
+""",
+    },
+    "gated_product_grads": {
+        "tanh via the sigmoid": """
+def gated_product_grads(a, b, dy):
+    t = 2 * sigmoid(2 * a) - 1
+    s = sigmoid(b)
+    return dy * s * (1 - t * t), dy * t * sigmoid_grad(b)
+""",
+        "local derivatives first": """
+def gated_product_grads(a, b, dy):
+    dtanh = 1 - np.tanh(a) ** 2
+    dsig = sigmoid(b) * (1 - sigmoid(b))
+    return dtanh * sigmoid(b) * dy, np.tanh(a) * dsig * dy
+""",
+    },
+}
+
+# The example class's student with typical mistakes picks these.
+TYPICAL_MISTAKES = {"sigmoid": "overflows for large negative x", "gated_product_grads": "1 - tanh instead of 1 - tanh**2"}
