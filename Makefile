@@ -1,0 +1,33 @@
+# Set-up and run. Every target first creates or updates .venv from requirements.txt.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(abspath $(VENV)/bin)
+STAMP := $(VENV)/.installed
+export PATH := $(BIN):$(PATH)
+
+.PHONY: demo test lab lessons bench bundle
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "Python 3.10 or newer is needed (PYTHON=$(PYTHON))."; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -r requirements.txt
+	$(BIN)/python -m pip install --no-deps -e .
+	touch $(STAMP)
+
+demo: $(STAMP)  ## grade the bundled example class with real nbgrader and print the gradebook
+	$(BIN)/python -m autograder.instructor.demo
+
+test: $(STAMP)  ## the course's own tests
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)  ## JupyterLab on the lessons
+	$(BIN)/jupyter lab lessons
+
+lessons: $(STAMP)  ## regenerate lessons/ from solutions/ with nbgrader
+	for lesson in $$(ls solutions); do $(BIN)/nbgrader generate_assignment $$lesson --no-db --force || exit 1; done
+
+bench: $(STAMP)  ## time each notebook: executed in full, and autograded
+	$(BIN)/python -m autograder.instructor.bench
+
+bundle: $(STAMP)  ## build dist/student_bundle.zip, what instructors release to students
+	$(BIN)/python -m autograder.instructor.bundle
