@@ -7,6 +7,7 @@ so that IPython shows the learner their own cell and the message, not our frames
 """
 import contextlib
 import copy
+import sys
 import warnings
 
 import numpy as np
@@ -71,14 +72,16 @@ def watching(fn, global_name):
 
 
 @contextlib.contextmanager
-def forbidding(module, attribute, advice):
-    """Make `module.attribute` raise while the learner's code runs, with `advice` as the message."""
+def forbidding(fn, module, attribute, advice):
+    """Make `module.attribute` raise `advice` when `fn` itself calls it; other callers get the original."""
     original = getattr(module, attribute)
 
-    def refuse(*args, **kwargs):
-        raise AssertionError(advice)
+    def guard(*args, **kwargs):
+        if sys._getframe(1).f_code is fn.__code__:
+            raise AssertionError(advice)
+        return original(*args, **kwargs)
 
-    setattr(module, attribute, refuse)
+    setattr(module, attribute, guard)
     try:
         yield
     finally:

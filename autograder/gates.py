@@ -87,7 +87,7 @@ def compare_tanh_via_sigmoid(tanh_via_sigmoid, x):
     name = f"tanh_via_sigmoid(x) for x = {show(x)}"
     advice = "tanh_via_sigmoid must be built from your sigmoid, not from a ready-made tanh."
     with watching(tanh_via_sigmoid, "sigmoid") as calls, \
-            forbidding(np, "tanh", advice), forbidding(math, "tanh", advice), forbidding(torch, "tanh", advice):
+            forbidding(tanh_via_sigmoid, np, "tanh", advice), forbidding(tanh_via_sigmoid, math, "tanh", advice):
         got = call(tanh_via_sigmoid, name, x)
     if not calls:
         raise AssertionError(f"{name} never called your sigmoid. Build it from sigmoid alone: tanh(x) = 2 * sigmoid(2x) - 1.")

@@ -1,0 +1,130 @@
+"""Lesson 01: the reference against PyTorch and numpy, and the checks against right and wrong answers."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from autograder import gates
+from autograder.instructor import gates as hidden
+from autograder.instructor import reference
+from conftest import CONTRACT, learner_namespace
+
+LESSON = "01_gates"
+
+
+def as_tensor(x):
+    return torch.tensor(np.asarray(x, dtype=float), requires_grad=True)
+
+
+def test_reference_sigmoid_matches_torch_and_never_warns():
+    x = np.concatenate([np.linspace(-50, 50, 1001), [-1e308, -1e4, -1000.0, 1000.0, 1e4, 1e308]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            got = reference.sigmoid(x)
+    np.testing.assert_allclose(got, torch.sigmoid(torch.tensor(x)).numpy(), rtol=1e-14, atol=1e-300)
+    assert reference.sigmoid(0.0) == 0.5
+
+
+def test_reference_derivatives_match_autograd():
+    rng = np.random.default_rng(0)
+    x = as_tensor(rng.normal(0, 4, size=50))
+    torch.sigmoid(x).sum().backward()
+    np.testing.assert_allclose(reference.sigmoid_grad(x.detach().numpy()), x.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+    a, b, dy = as_tensor(rng.normal(0, 2, 30)), as_tensor(rng.normal(0, 2, 30)), rng.normal(size=30)
+    (torch.tanh(a) * torch.sigmoid(b)).backward(torch.tensor(dy))
+    da, db = reference.gated_product_grads(a.detach().numpy(), b.detach().numpy(), dy)
+    np.testing.assert_allclose(da, a.grad.numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(db, b.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_reference_tanh_and_gate_match_numpy_and_torch():
+    rng = np.random.default_rng(1)
+    x = rng.normal(0, 5, size=(4, 6))
+    np.testing.assert_allclose(reference.tanh_via_sigmoid(x), np.tanh(x), rtol=1e-12, atol=1e-15)
+    W, b = rng.normal(size=(3, 6)), rng.normal(size=3)
+    want = torch.sigmoid(torch.nn.functional.linear(torch.tensor(x), torch.tensor(W), torch.tensor(b))).numpy()
+    np.testing.assert_allclose(reference.gate(x, W, b), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", CONTRACT[LESSON])
+def test_checks_accept_the_reference(name):
+    getattr(gates, f"check_{name}")(getattr(reference, name))
+    getattr(hidden, f"check_{name}_hidden")(getattr(reference, name), seed=7)
+
+
+def test_catalogue_covers_the_contract():
+    for name in CONTRACT[LESSON]:
+        assert len(hidden.WRONG[name]) >= 3, name
+        assert len(hidden.RIGHT[name]) >= 2, name
+    assert set(hidden.WRONG) == set(hidden.RIGHT) == set(CONTRACT[LESSON])
+
+
+VARIANTS = [(name, kind, label) for kind, table in [("wrong", hidden.WRONG), ("right", hidden.RIGHT)]
+            for name in table for label in table[name]]
+
+
+@pytest.mark.parametrize("name, kind, label", VARIANTS)
+def test_checks_reject_wrong_and_accept_right_variants(name, kind, label):
+    table = hidden.WRONG if kind == "wrong" else hidden.RIGHT
+    namespace = learner_namespace(LESSON, {name: table[name][label]})
+    if kind == "right":  # a right variant passes every check, its own and those of the functions that use it
+        for other in CONTRACT[LESSON]:
+            getattr(gates, f"check_{other}")(namespace[other])
+            getattr(hidden, f"check_{other}_hidden")(namespace[other], seed=11)
+    else:
+        with pytest.raises(AssertionError):
+            getattr(gates, f"check_{name}")(namespace[name])
+            getattr(hidden, f"check_{name}_hidden")(namespace[name], seed=11)
+
+
+# A failing check must say what is wrong: these wrong answers are each named in the message.
+DIAGNOSES = [
+    ("sigmoid", "overflows for large negative x", "never takes exp of a large positive number"),
+    ("sigmoid", "nan for large positive x", "nan"),
+    ("sigmoid", "sign error", "drop the minus sign"),
+    ("sigmoid_grad", "derivative applied to x", "apply x * (1 - x) to the input"),
+    ("sigmoid_grad", "missing factor (1 - s)", "return sigmoid(x) itself"),
+    ("sigmoid_grad", "tanh derivative", "derivative of tanh"),
+    ("tanh_via_sigmoid", "argument x instead of 2x", "argument must be 2x"),
+    ("tanh_via_sigmoid", "uses np.tanh", "built from your sigmoid"),
+    ("tanh_via_sigmoid", "missing - 1", "forget the final - 1"),
+    ("gate", "missing bias", "forget the bias"),
+    ("gate", "W not transposed", "x @ W.T + b"),
+    ("gate", "tanh instead of sigmoid", "use tanh where the sigmoid belongs"),
+    ("gated_product_grads", "1 - tanh instead of 1 - tanh**2", "1 - tanh(a)**2 belongs"),
+    ("gated_product_grads", "sigmoid instead of its derivative", "sigmoid(b) * (1 - sigmoid(b)) belongs"),
+    ("gated_product_grads", "upstream gradient ignored", "upstream gradient dy"),
+    ("gated_product_grads", "returned in the wrong order", "order (da, db)"),
+]
+
+
+@pytest.mark.parametrize("name, label, phrase", DIAGNOSES)
+def test_failure_messages_name_the_mistake(name, label, phrase):
+    fn = learner_namespace(LESSON, {name: hidden.WRONG[name][label]})[name]
+    with pytest.raises(AssertionError) as failure:
+        getattr(gates, f"check_{name}")(fn)
+    assert phrase in str(failure.value), str(failure.value)
+
+
+def test_unimplemented_function_gets_a_friendly_message():
+    def sigmoid(x):
+        raise NotImplementedError()
+
+    with pytest.raises(AssertionError, match="not implemented yet"):
+        gates.check_sigmoid(sigmoid)
+
+
+def test_in_place_modification_is_reported():
+    def sigmoid(x):
+        x = np.asarray(x, dtype=float)
+        if x.ndim:
+            x *= 1.0
+            x[...] = reference.sigmoid(x)
+            return x
+        return reference.sigmoid(x)
+
+    with pytest.raises(AssertionError, match="changed its input in place"):
+        gates.check_sigmoid(sigmoid)
