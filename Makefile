@@ -18,7 +18,7 @@ demo: $(STAMP)  ## grade the bundled example class with real nbgrader and print 
 	$(BIN)/python -m autograder.instructor.demo
 
 test: $(STAMP)  ## the course's own tests
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lab: $(STAMP)  ## JupyterLab on the lessons
 	$(BIN)/jupyter lab lessons

@@ -7,6 +7,7 @@ run, so that pytest-xdist keeps every core busy.
 """
 import atexit
 import functools
+import os
 import shutil
 import tempfile
 
@@ -27,7 +28,7 @@ def students(lesson):
     return class_
 
 
-SHARDS = 2
+SHARDS = min(max(os.cpu_count() or 2, 2), 8)
 
 
 def shard(lesson, student):

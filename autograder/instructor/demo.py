@@ -54,17 +54,13 @@ def gradebook_table(course, names):
     return "\n".join("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip() for row in [header, *rows])
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--course-dir", help="where to build the throw-away course (default: a new temporary folder)")
-    parser.add_argument("--cell-timeout", type=int, default=15, help="seconds a cell may run while grading")
-    args = parser.parse_args(argv)
-    root = Path(args.course_dir or tempfile.mkdtemp(prefix="lstm-course-demo-"))
+def run(root, cell_timeout=15):
+    """The whole pipeline in the course folder `root`; returns the graded Course."""
     names = lessons()
     started = time.perf_counter()
 
     step(f"Releasing {', '.join(names)} into a throw-away nbgrader course at {root}")
-    course = Course(root, names, cell_timeout=args.cell_timeout)
+    course = Course(root, names, cell_timeout=cell_timeout)
 
     step(f"Submitting the example class: {len(STUDENTS)} students")
     for student, who in STUDENTS.items():
@@ -94,6 +90,15 @@ def main(argv=None):
     print(f"Gradebook export (CSV):    {root / 'grades.csv'}")
     print(f"Formgrader on this course: cd {root} && jupyter lab  (then Nbgrader > Formgrader)")
     print(f"Done in {time.perf_counter() - started:.0f} s.")
+    return course
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--course-dir", help="where to build the throw-away course (default: a new temporary folder)")
+    parser.add_argument("--cell-timeout", type=int, default=15, help="seconds a cell may run while grading")
+    args = parser.parse_args(argv)
+    run(Path(args.course_dir or tempfile.mkdtemp(prefix="lstm-course-demo-")), args.cell_timeout)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,27 @@
+"""`make demo` end to end: the example class graded by real nbgrader, with feedback and a CSV export."""
+import csv
+
+from nbgrader.api import Gradebook
+
+from autograder.instructor.course import lessons
+from autograder.instructor.demo import run
+from autograder.instructor.example_class import STUDENTS
+
+
+def test_demo_grades_the_example_class(tmp_path, capsys):
+    course = run(tmp_path / "course", cell_timeout=10)
+    printed = capsys.readouterr().out
+    with Gradebook(course.db_url) as gradebook:
+        for lesson in lessons():
+            max_score = gradebook.find_assignment(lesson).max_score
+            score = {student: gradebook.find_submission(lesson, student).score for student in STUDENTS}
+            assert score["ada"] == max_score, lesson
+            assert score["blake"] == 0, lesson
+            assert 0 < score["casey"] < max_score, lesson
+            assert 0 < score["dana"] < max_score, lesson  # graded despite the cell that never finished
+            for student in STUDENTS:
+                assert (tmp_path / "course" / "feedback" / student / lesson / f"{lesson}.html").exists()
+    with open(tmp_path / "course" / "grades.csv") as export:
+        rows = list(csv.DictReader(export))
+    assert {row["student_id"] for row in rows} == set(STUDENTS)
+    assert "Gradebook (points of max)" in printed and "ada" in printed and "grades.csv" in printed
