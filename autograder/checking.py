@@ -12,6 +12,12 @@ import warnings
 
 import numpy as np
 
+ELEMENTWISE_HINT = "Your function must work elementwise on whole arrays: use np.where or masks, not `if`."
+
+
+class Forbidden(AssertionError):
+    """The learner's code used something the exercise rules out."""
+
 
 def show(value, limit=6):
     """A short, readable description of a value for a failure message."""
@@ -22,83 +28,103 @@ def show(value, limit=6):
     return repr(value)
 
 
-def call(fn, name, *args, hint="", forbid_warnings=False):
-    """Call the learner's `fn(*args)` and turn every way it can go wrong into a clear message.
+def call(fn, name, *args, hint="", error_hint="", forbid_warnings=False):
+    """Call the learner's `fn` on copies of `args` and turn every way it can go wrong into a clear message.
 
-    `name` describes the call for messages; `hint` is added to any failure message.
+    `name` describes the call; `hint` is added when the result is not finite or numpy warns,
+    `error_hint` when the function raises.
     """
     __tracebackhide__ = True
-    hint = f" {hint}" if hint else ""
-    originals = copy.deepcopy(args)
+    copies = copy.deepcopy(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
             try:
-                result = fn(*args)
+                result = fn(*copies)
             except NotImplementedError:
                 raise AssertionError(f"{name}: not implemented yet. Replace `raise NotImplementedError()` with your code.") from None
+            except Forbidden:
+                raise
             except Exception as error:
-                raise AssertionError(f"{name} raised {type(error).__name__}: {error}.{hint}") from error
-    for before, after in zip(originals, args):
+                advice = ELEMENTWISE_HINT if "truth value of an array" in str(error) else error_hint
+                raise AssertionError(f"{name} raised {type(error).__name__}: {error}" + (f"\n{advice}" if advice else "")) from error
+    for before, after in zip(args, copies):
         if isinstance(before, np.ndarray) and not np.array_equal(before, after, equal_nan=True):
             raise AssertionError(f"{name} changed its input in place; compute a new array and leave the inputs as they were.")
     numeric = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
-    if forbid_warnings and numeric:
+    if numeric and (forbid_warnings or not np.isfinite(np.asarray(result, dtype=float)).all()):
         values = np.asarray(result, dtype=float)
-        if not np.isfinite(values).all():
-            raise AssertionError(f"{name} returned {show(values)} (numpy warned: {numeric[0]}).{hint}")
-        raise AssertionError(f"{name} gave the warning '{numeric[0]}'.{hint}")
+        said = f"returned {show(values)} (numpy warned: {numeric[0]})" if not np.isfinite(values).all() \
+            else f"gave the warning '{numeric[0]}'"
+        raise AssertionError(f"{name} {said}." + (f"\n{hint}" if hint else ""))
     return result
 
 
 @contextlib.contextmanager
-def watching(fn, global_name):
-    """Count the calls `fn` makes to the function its own namespace calls `global_name`."""
+def built_from(fn, global_name, forbidden, advice):
+    """Check that `fn` calls the learner's `global_name` and never calls the `forbidden` functions itself.
+
+    `forbidden` is a list of (module, attribute) pairs. Yields the list of calls made to `global_name`.
+    Calls to forbidden functions made inside the learner's `global_name` are allowed.
+    """
     namespace = fn.__globals__
-    original = namespace.get(global_name)
-    if original is None:
+    allowed = namespace.get(global_name)
+    if allowed is None:
         raise AssertionError(f"{fn.__name__} needs your `{global_name}`: run the cell that defines it first.")
     calls = []
 
     def spy(*args, **kwargs):
         calls.append(args)
-        return original(*args, **kwargs)
+        return allowed(*args, **kwargs)
 
-    namespace[global_name] = spy
+    def guarded(original):
+        def guard(*args, **kwargs):
+            frame = sys._getframe(1)
+            while frame is not None:  # whoever is nearer up the stack decides: the allowed function, or fn itself
+                if frame.f_code is getattr(allowed, "__code__", None):
+                    break
+                if frame.f_code is fn.__code__:
+                    raise Forbidden(advice)
+                frame = frame.f_back
+            return original(*args, **kwargs)
+        return guard
+
+    saved = [(module, attribute, getattr(module, attribute)) for module, attribute in forbidden]
+    forbidden_ids = {id(value) for _, _, value in saved}
+    saved += [(namespace, key, value) for key, value in namespace.items() if id(value) in forbidden_ids]
     try:
+        for target, key, value in saved:
+            put(target, key, guarded(value))
+        namespace[global_name] = spy
         yield calls
     finally:
-        namespace[global_name] = original
+        for target, key, value in reversed(saved):
+            put(target, key, value)
+        namespace[global_name] = allowed
 
 
-@contextlib.contextmanager
-def forbidding(fn, module, attribute, advice):
-    """Make `module.attribute` raise `advice` when `fn` itself calls it; other callers get the original."""
-    original = getattr(module, attribute)
-
-    def guard(*args, **kwargs):
-        if sys._getframe(1).f_code is fn.__code__:
-            raise AssertionError(advice)
-        return original(*args, **kwargs)
-
-    setattr(module, attribute, guard)
-    try:
-        yield
-    finally:
-        setattr(module, attribute, original)
+def put(target, key, value):
+    """Set a module attribute or a namespace entry."""
+    if isinstance(target, dict):
+        target[key] = value
+    else:
+        setattr(target, key, value)
 
 
 def as_array(got, name, shape):
-    """Check that `got` is a float array of the expected shape and return it as one."""
+    """Check that `got` is a numpy array (or number) of the expected shape and return it as a float array."""
     __tracebackhide__ = True
     if got is None:
         raise AssertionError(f"{name} returned None: did you forget `return`?")
+    if not isinstance(got, (np.ndarray, np.number, float, int)):
+        raise AssertionError(f"{name} returned a {type(got).__name__}; return a numpy array.")
     try:
         arr = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
         raise AssertionError(f"{name} returned {type(got).__name__}, not an array of numbers.") from None
     if arr.shape != tuple(shape):
-        raise AssertionError(f"{name} returned shape {arr.shape}, expected {tuple(shape)}.")
+        flipped = " It looks transposed." if len(shape) == 2 and arr.shape == tuple(shape)[::-1] else ""
+        raise AssertionError(f"{name} returned shape {arr.shape}, expected {tuple(shape)}.{flipped}")
     return arr
 
 
@@ -109,6 +135,7 @@ def expect_close(got, want, name, rtol=1e-7, atol=1e-10, mistakes=None):
     """
     __tracebackhide__ = True
     want = np.asarray(want, dtype=float)
+    dtype = np.asarray(got).dtype
     got = as_array(got, name, want.shape)
     if np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=False):
         return
@@ -119,11 +146,13 @@ def expect_close(got, want, name, rtol=1e-7, atol=1e-10, mistakes=None):
         lines.append(f"It returned {float(got[where])} at index {where}, where {float(want[where])!r} was expected.")
     else:
         error = np.abs(got - want) - atol - rtol * np.abs(want)
-        where = np.unravel_index(int(np.argmax(error)), got.shape)
-        where = tuple(int(i) for i in where)
-        lines.append(f"At index {where} it returned {float(got[where])!r}, expected {float(want[where])!r}.")
+        where = tuple(int(i) for i in np.unravel_index(int(np.argmax(error)), got.shape))
+        lines.append(f"At index {where} it returned {float(got[where])!r}, expected {float(want[where])!r} "
+                     f"(off by {abs(float(got[where] - want[where])):.2e}; allowed {atol + rtol * abs(float(want[where])):.1e}).")
     lines.append(f"  expected: {show(want)}")
     lines.append(f"  got:      {show(got)}")
+    if dtype != np.float64:
+        lines.append(f"Your result has dtype {dtype}: compute in float64 (np.asarray(x, dtype=float)).")
     for description, value in (mistakes or {}).items():
         value = np.asarray(value, dtype=float)
         if value.shape == got.shape and np.allclose(got, value, rtol=1e-6, atol=1e-9):

@@ -9,12 +9,13 @@ import math
 import numpy as np
 import torch
 
-from autograder.checking import as_array, call, expect_close, forbidding, show, watching
+from autograder.checking import as_array, built_from, call, expect_close, show
 
 X = np.array([-30.0, -5.0, -1.0, -0.5, 0.0, 0.5, 1.0, 5.0, 30.0])
 EXTREMES = [-1e4, -1000.0, -710.0, 710.0, 1000.0, 1e4]
-OVERFLOW_HINT = ("Use a form that never takes exp of a large positive number: "
-                 "for x < 0 write sigmoid(x) = exp(x) / (1 + exp(x)).")
+OVERFLOW_HINT = ("Use a form that never takes exp of a large positive number. Careful: np.where(c, a, b) computes "
+                 "both a and b for every element, so compute e = np.exp(-np.abs(x)) once and build both branches from it.")
+BUILD_ON_SIGMOID = "exp overflowed: build it on your stable sigmoid instead of calling np.exp yourself."
 
 
 def torch_apply(fn, *arrays):
@@ -49,6 +50,8 @@ def check_sigmoid(sigmoid):
         raise AssertionError(f"sigmoid(0.0) returned {float(at_zero)!r}, expected exactly 0.5.")
     compare_sigmoid(sigmoid, X, sig(X))
     compare_sigmoid(sigmoid, X.reshape(3, 3), sig(X).reshape(3, 3))
+    integers = np.arange(-2, 3)
+    expect_close(call(sigmoid, "sigmoid(np.arange(-2, 3))", integers), sig(integers), "sigmoid of the integer array [-2 -1 0 1 2]")
     for x in EXTREMES:
         name = f"sigmoid({x})"
         got = call(sigmoid, name, x, hint=OVERFLOW_HINT, forbid_warnings=True)
@@ -60,7 +63,7 @@ def compare_sigmoid_grad(sigmoid_grad, x, want):
     """sigmoid_grad(x) against `want`, naming the usual mistakes."""
     __tracebackhide__ = True
     name = f"sigmoid_grad(x) for x = {show(x)}"
-    got = call(sigmoid_grad, name, x)
+    got = call(sigmoid_grad, name, x, hint=BUILD_ON_SIGMOID)
     s = sig(x)
     mistakes = {
         "return sigmoid(x) itself instead of its derivative": s,
@@ -85,10 +88,9 @@ def compare_tanh_via_sigmoid(tanh_via_sigmoid, x):
     """tanh_via_sigmoid(x) against np.tanh, and proof that it is built from the learner's sigmoid."""
     __tracebackhide__ = True
     name = f"tanh_via_sigmoid(x) for x = {show(x)}"
-    advice = "tanh_via_sigmoid must be built from your sigmoid, not from a ready-made tanh."
-    with watching(tanh_via_sigmoid, "sigmoid") as calls, \
-            forbidding(tanh_via_sigmoid, np, "tanh", advice), forbidding(tanh_via_sigmoid, math, "tanh", advice):
-        got = call(tanh_via_sigmoid, name, x)
+    advice = f"{name} called a ready-made tanh. Build it from your sigmoid alone: tanh(x) = 2 * sigmoid(2x) - 1."
+    with built_from(tanh_via_sigmoid, "sigmoid", [(np, "tanh"), (math, "tanh"), (torch, "tanh")], advice) as calls:
+        got = call(tanh_via_sigmoid, name, x, hint=BUILD_ON_SIGMOID)
     if not calls:
         raise AssertionError(f"{name} never called your sigmoid. Build it from sigmoid alone: tanh(x) = 2 * sigmoid(2x) - 1.")
     mistakes = {
@@ -112,7 +114,7 @@ def compare_gate(gate, x, W, b, want):
     __tracebackhide__ = True
     name = f"gate(x, W, b) with x {x.shape}, W {W.shape}, b {b.shape}"
     hint = "x is (N, D) and W is (H, D): the pre-activation is x @ W.T + b, of shape (N, H)."
-    got = call(gate, name, x, W, b, hint=hint)
+    got = call(gate, name, x, W, b, error_hint=hint)
     as_array(got, name, want.shape)
     z = x @ W.T + b
     mistakes = {
@@ -147,8 +149,8 @@ def compare_gated_product_grads(gated_product_grads, a, b, dy, want):
     __tracebackhide__ = True
     name = f"gated_product_grads(a, b, dy) for a = {show(a)}, b = {show(b)}, dy = {show(dy)}"
     got = call(gated_product_grads, name, a, b, dy)
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        raise AssertionError(f"{name} returned {type(got).__name__}; return a pair (da, db).")
+    if not isinstance(got, (tuple, list, np.ndarray)) or len(got) != 2:
+        raise AssertionError(f"{name} returned {type(got).__name__}; return a tuple (da, db).")
     da, db = (as_array(g, name, np.shape(a)) for g in got)
     want_da, want_db = want
     if not np.allclose(da, want_da) and np.allclose(da, want_db) and np.allclose(db, want_da):

@@ -89,7 +89,10 @@ DIAGNOSES = [
     ("sigmoid_grad", "missing factor (1 - s)", "return sigmoid(x) itself"),
     ("sigmoid_grad", "tanh derivative", "derivative of tanh"),
     ("tanh_via_sigmoid", "argument x instead of 2x", "argument must be 2x"),
-    ("tanh_via_sigmoid", "uses np.tanh", "built from your sigmoid"),
+    ("tanh_via_sigmoid", "uses np.tanh", "ready-made tanh"),
+    ("tanh_via_sigmoid", "a ready-made tanh under another name", "ready-made tanh"),
+    ("sigmoid", "integer inputs give integer outputs", "integer array"),
+    ("sigmoid", "scalars only", "elementwise on whole arrays"),
     ("tanh_via_sigmoid", "missing - 1", "forget the final - 1"),
     ("gate", "missing bias", "forget the bias"),
     ("gate", "W not transposed", "x @ W.T + b"),
@@ -128,3 +131,28 @@ def test_in_place_modification_is_reported():
 
     with pytest.raises(AssertionError, match="changed its input in place"):
         gates.check_sigmoid(sigmoid)
+
+
+def test_learner_code_gets_copies_so_an_in_place_bug_cannot_corrupt_later_checks():
+    def sigmoid_grad(x):
+        x[...] = reference.sigmoid(x)
+        return x * (1 - x)
+
+    before = gates.X.copy()
+    with pytest.raises(AssertionError, match="changed its input in place"):
+        gates.check_sigmoid_grad(sigmoid_grad)
+    np.testing.assert_array_equal(gates.X, before)
+
+
+def test_a_list_is_not_an_array():
+    with pytest.raises(AssertionError, match="returned a list; return a numpy array"):
+        gates.check_sigmoid(lambda x: np.atleast_1d(reference.sigmoid(x)).tolist() if np.ndim(x) else reference.sigmoid(x))
+
+
+def test_torch_tanh_is_refused_but_a_sigmoid_built_on_np_tanh_is_fine():
+    namespace = learner_namespace(LESSON, {
+        "sigmoid": hidden.RIGHT["sigmoid"]["via tanh"],
+        "tanh_via_sigmoid": "import torch\ndef tanh_via_sigmoid(x):\n    sigmoid(x)\n    return torch.tanh(torch.as_tensor(x)).numpy()\n"})
+    with pytest.raises(AssertionError, match="ready-made tanh"):
+        gates.check_tanh_via_sigmoid(namespace["tanh_via_sigmoid"])
+    gates.check_tanh_via_sigmoid(learner_namespace(LESSON, {"sigmoid": hidden.RIGHT["sigmoid"]["via tanh"]})["tanh_via_sigmoid"])

@@ -15,10 +15,10 @@ SHAPES = [(), (7,), (3, 4), (2, 3, 5)]
 
 
 def random_inputs(rng, shape, scale):
-    """Normal values of the given scale, with some extreme ones mixed in."""
+    """Normal values of the given scale, with a large negative and a large positive one mixed in."""
     x = rng.normal(0.0, scale, size=shape)
     if x.size > 2:
-        x.flat[rng.choice(x.size, 2, replace=False)] = rng.choice([-1.0, 1.0], 2) * rng.uniform(100, 1e4, 2)
+        x.flat[rng.choice(x.size, 2, replace=False)] = np.array([-1.0, 1.0]) * rng.uniform(100, 1e4, 2)
     return x
 
 
@@ -91,6 +91,24 @@ def sigmoid(x):
     x = np.clip(x, -10, 10)
     return 1 / (1 + np.exp(-x))
 """,
+        "integer inputs give integer outputs": """
+def sigmoid(x):
+    x = np.asarray(x)
+    out = np.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1 / (1 + np.exp(-x[pos]))
+    e = np.exp(x[~pos])
+    out[~pos] = e / (1 + e)
+    return out
+""",
+        "scalars only": """
+import math
+
+def sigmoid(x):
+    if x >= 0:
+        return 1 / (1 + math.exp(-x))
+    return math.exp(x) / (1 + math.exp(x))
+""",
     },
     "sigmoid_grad": {
         "derivative applied to x": """
@@ -118,6 +136,13 @@ def tanh_via_sigmoid(x):
         "missing - 1": """
 def tanh_via_sigmoid(x):
     return 2 * sigmoid(2 * x)
+""",
+        "a ready-made tanh under another name": """
+from numpy import tanh
+
+def tanh_via_sigmoid(x):
+    sigmoid(x)
+    return tanh(x)
 """,
     },
     "gate": {

@@ -31,3 +31,72 @@ def gated_product_grads(a, b, dy):
     """(da, db) for y = tanh(a) * sigmoid(b), given the upstream gradient dy."""
     t, s = np.tanh(a), sigmoid(b)
     return dy * (1.0 - t**2) * s, dy * t * s * (1.0 - s)
+
+
+# 02_cell_state
+
+def cell_update(c_prev, f, i, g):
+    """The new cell state: keep f of the old one, write i of the candidate."""
+    return f * c_prev + i * g
+
+
+def cell_output(c, o):
+    """The hidden state: the squashed cell state, let out by the output gate."""
+    return o * np.tanh(c)
+
+
+def counter_params():
+    """One unit whose cell state counts bracket depth: inputs [open, close], gates i, f held open, g = +-1."""
+    big = 20.0
+    W_ih = np.array([[0.0, 0.0], [0.0, 0.0], [big, -big], [0.0, 0.0]])
+    b_ih = np.array([big, big, 0.0, 0.0])
+    return {"W_ih": W_ih, "W_hh": np.zeros((4, 1)), "b_ih": b_ih, "b_hh": np.zeros(4)}
+
+
+def latch_params():
+    """One unit that remembers whether the last event was set (c = 1) or reset (c = 0); inputs [set, reset, other]."""
+    big = 20.0
+    W_ih = np.array([[big, -big, -big],   # i: write only on set
+                     [-big, -big, big],   # f: forget on set and reset, keep otherwise
+                     [big, 0.0, 0.0],     # g: write +1
+                     [0.0, 0.0, 0.0]])    # o: unused
+    return {"W_ih": W_ih, "W_hh": np.zeros((4, 1)), "b_ih": np.zeros(4), "b_hh": np.zeros(4)}
+
+
+# 03_lstm_cell
+
+def lstm_cell_forward(x, h_prev, c_prev, params):
+    """One step of PyTorch's LSTM for a batch: gates i, f, g, o stacked in W_ih (4H, D) and W_hh (4H, H)."""
+    z = x @ params["W_ih"].T + params["b_ih"] + h_prev @ params["W_hh"].T + params["b_hh"]
+    zi, zf, zg, zo = np.split(z, 4, axis=-1)
+    i, f, g, o = sigmoid(zi), sigmoid(zf), np.tanh(zg), sigmoid(zo)
+    c = cell_update(c_prev, f, i, g)
+    h = cell_output(c, o)
+    return h, c, (x, h_prev, c_prev, i, f, g, o, c, params)
+
+
+def lstm_forward(xs, h0, c0, params):
+    """The cell over a time-major sequence xs (T, N, D); returns (hs, (h_T, c_T), caches)."""
+    h, c, hs, caches = h0, c0, [], []
+    for x in xs:
+        h, c, cache = lstm_cell_forward(x, h, c, params)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs), (h, c), caches
+
+
+def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
+    """PyTorch's initialisation, U(-1/sqrt(H), 1/sqrt(H)), with forget_bias added to b_ih's forget block."""
+    k = 1.0 / np.sqrt(hidden_size)
+    H, D = hidden_size, input_size
+    params = {"W_ih": rng.uniform(-k, k, size=(4 * H, D)), "W_hh": rng.uniform(-k, k, size=(4 * H, H)),
+              "b_ih": rng.uniform(-k, k, size=4 * H), "b_hh": rng.uniform(-k, k, size=4 * H)}
+    params["b_ih"][H:2 * H] += forget_bias
+    return params
+
+
+def params_from_torch(module):
+    """float64 numpy params from a torch.nn.LSTMCell or a one-layer torch.nn.LSTM."""
+    suffix = "_l0" if hasattr(module, "weight_ih_l0") else ""
+    return {name: getattr(module, f"{torch_name}{suffix}").detach().cpu().double().numpy().copy()
+            for name, torch_name in [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")]}

@@ -1,0 +1,174 @@
+"""Checks for lesson 02, the cell state.
+
+`check_*` run the learner's function on fixed cases; hand-wired cells run in
+PyTorch's own `nn.LSTMCell`, the independent ground truth. `compare_*` and
+`expect_tracks` hold the comparisons, so that hidden tests can reuse them.
+"""
+import numpy as np
+import torch
+
+from autograder.checking import call, expect_close, show
+
+PARAM_SHAPES = {"W_ih": (4, None), "W_hh": (4, 1), "b_ih": (4,), "b_hh": (4,)}
+GATE_ORDER_HINT = "PyTorch stacks the four blocks of W_ih, W_hh, b_ih and b_hh in the order i, f, g, o."
+
+
+def compare_cell_update(cell_update, c_prev, f, i, g):
+    """cell_update(c_prev, f, i, g) against f * c_prev + i * g, naming the usual mistakes."""
+    __tracebackhide__ = True
+    name = f"cell_update(c_prev, f, i, g) for arrays of shape {c_prev.shape}"
+    got = call(cell_update, name, c_prev, f, i, g)
+    expect_close(got, f * c_prev + i * g, name, mistakes={
+        "swap the gates: the forget gate f multiplies c_prev, the input gate i multiplies g": i * c_prev + f * g,
+        "leave out the input gate i": f * c_prev + g,
+        "leave out the forget gate f": c_prev + i * g,
+        "add the gate values instead of multiplying": f + c_prev + i + g,
+    })
+
+
+def check_cell_update(cell_update):
+    """cell_update: f * c_prev + i * g, elementwise, for a batch."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(2)
+    c_prev = rng.normal(0, 3, size=(2, 3))
+    f, i = rng.uniform(size=(2, 2, 3))
+    compare_cell_update(cell_update, c_prev, f, i, np.tanh(rng.normal(size=(2, 3))))
+
+
+def compare_cell_output(cell_output, c, o):
+    """cell_output(c, o) against o * tanh(c), naming the usual mistakes."""
+    __tracebackhide__ = True
+    name = f"cell_output(c, o) for c = {show(c)}, o = {show(o)}"
+    got = call(cell_output, name, c, o)
+    expect_close(got, o * np.tanh(c), name, mistakes={
+        "forget to squash the cell state: o * c instead of o * tanh(c)": o * c,
+        "squash after the gate, tanh(o * c), instead of o * tanh(c)": np.tanh(o * c),
+        "leave out the output gate o": np.tanh(c),
+        "squash with the sigmoid instead of tanh": o / (1.0 + np.exp(-np.clip(c, -500, 500))),
+    })
+
+
+def check_cell_output(cell_output):
+    """cell_output: o * tanh(c), bounded however large the cell state."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(3)
+    compare_cell_output(cell_output, rng.normal(0, 3, size=(2, 3)), rng.uniform(size=(2, 3)))
+    compare_cell_output(cell_output, np.array([[-100.0, -2.0, 0.0, 0.5, 40.0]]), np.array([[0.9, 0.1, 0.5, 1.0, 0.7]]))
+
+
+def valid_params(params, name, input_size):
+    """Check the keys, shapes and values of a hand-wired one-unit LSTM; return them as float arrays."""
+    __tracebackhide__ = True
+    if not isinstance(params, dict):
+        raise AssertionError(f"{name} returned {type(params).__name__}; return a dict with keys W_ih, W_hh, b_ih, b_hh.")
+    missing = set(PARAM_SHAPES) - set(params)
+    if missing:
+        raise AssertionError(f"{name} returned no {', '.join(sorted(missing))}; the keys are W_ih, W_hh, b_ih, b_hh.")
+    arrays = {}
+    for key, shape in PARAM_SHAPES.items():
+        want = tuple(input_size if s is None else s for s in shape)
+        value = np.asarray(params[key], dtype=float)
+        if value.shape != want:
+            raise AssertionError(f"{name}: {key} has shape {value.shape}, expected {want} "
+                                 f"(H = 1 unit, D = {input_size} inputs; {GATE_ORDER_HINT})")
+        if not np.isfinite(value).all():
+            raise AssertionError(f"{name}: {key} contains {show(value)}; use large finite weights, not inf or nan.")
+        arrays[key] = value
+    return arrays
+
+
+def torch_lstm_states(params, xs):
+    """Run PyTorch's nn.LSTMCell with these parameters over xs (T, N, D) from h = c = 0; return cs and hs (T, N, H)."""
+    W_ih = torch.as_tensor(np.asarray(params["W_ih"], dtype=float))
+    hidden = W_ih.shape[0] // 4
+    cell = torch.nn.LSTMCell(W_ih.shape[1], hidden, dtype=torch.float64)
+    cell.load_state_dict({"weight_ih": W_ih, "weight_hh": torch.as_tensor(np.asarray(params["W_hh"], dtype=float)),
+                          "bias_ih": torch.as_tensor(np.asarray(params["b_ih"], dtype=float)),
+                          "bias_hh": torch.as_tensor(np.asarray(params["b_hh"], dtype=float))})
+    xs = torch.as_tensor(np.asarray(xs, dtype=float))
+    h = torch.zeros(xs.shape[1], hidden, dtype=torch.float64)
+    c = torch.zeros_like(h)
+    cs, hs = [], []
+    with torch.no_grad():
+        for x in xs:
+            h, c = cell(x, (h, c))
+            cs.append(c.numpy().copy())
+            hs.append(h.numpy().copy())
+    return np.stack(cs), np.stack(hs)
+
+
+def swap_blocks(params, order):
+    """The same parameters with the four gate blocks reordered, e.g. [0, 1, 3, 2]."""
+    return {key: np.concatenate([np.split(value, 4, axis=0)[k] for k in order]) for key, value in params.items()}
+
+
+def expect_tracks(run, params, sequences, targets, name, symbols, tolerance=0.05):
+    """Run the cell (`run(params, xs)` -> cell states) over one-hot sequences; c_t must stay within tolerance of targets.
+
+    `sequences` is (T, N) of symbol indices, `targets` (T, N). A failure names the first sequence and step
+    that drift, by how much, and the likely reason.
+    """
+    __tracebackhide__ = True
+    xs = np.eye(len(symbols))[sequences]
+    cs = run(params, xs)[..., 0]
+    error = np.abs(cs - targets)
+    if np.all(error <= tolerance):
+        return
+    bad = error > tolerance
+    n = int(np.argmax(bad.any(axis=0)))
+    t = int(np.argmax(bad[:, n]))
+    text = "".join(symbols[k] for k in sequences[: t + 1, n])
+    lines = [f"{name}: the cell drifts on the sequence {text!r} (sequence {n}, step {t + 1} of {len(sequences)}): "
+             f"c = {cs[t, n]:.4f} where {targets[t, n]:g} was expected (off by {error[t, n]:.4f}; allowed {tolerance})."]
+    if np.all(np.abs(run(swap_blocks(params, [0, 1, 3, 2]), xs)[..., 0] - targets) <= tolerance):
+        lines.append("Your parameters work if the blocks are read as i, f, o, g: " + GATE_ORDER_HINT)
+    elif np.all(np.abs(cs + targets) <= tolerance):
+        lines.append("The cell holds minus the right value: a sign is flipped.")
+    elif error[t, n] < 0.25 and t > 0 and np.abs(cs[:t, n] - targets[:t, n]).max() < tolerance:
+        lines.append("It was on target until here and drifted: a gate is not saturated, so a little is lost or "
+                     "added at every step. Make the pre-activations larger (sigmoid(20) = 1 - 2e-9).")
+    else:
+        before = cs[t - 1, n] if t else 0.0
+        lines.append(f"On {symbols[sequences[t, n]]!r} the cell went from c = {before:.4f} to {cs[t, n]:.4f}; "
+                     f"it should go to {targets[t, n]:g}. Check which gates open, and how far, on this symbol.")
+    raise AssertionError("\n".join(lines))
+
+
+BRACKETS = "()"
+
+
+def bracket_depths(sequences):
+    """Depth after each step of (T, N) sequences of 0 = open, 1 = close."""
+    return np.cumsum(np.where(sequences == 0, 1.0, -1.0), axis=0)
+
+
+def check_counter_params(counter_params):
+    """counter_params: c_t tracks the bracket depth, up and down, in PyTorch's own LSTMCell."""
+    __tracebackhide__ = True
+    params = valid_params(call(counter_params, "counter_params()"), "counter_params()", 2)
+    for text in ["(", ")", "((()", ")))", "(()())((", "(" * 20 + ")" * 40 + "(" * 20, ")(" * 50]:
+        seq = np.array([[BRACKETS.index(ch)] for ch in text])
+        expect_tracks(lambda p, xs: torch_lstm_states(p, xs)[0], params, seq, bracket_depths(seq),
+                      "counter_params()", BRACKETS)
+
+
+LATCH = "SRx"  # set, reset, other
+
+
+def latch_targets(sequences):
+    """1 where the latest set/reset event so far is a set, else 0, for (T, N) sequences of 0 = set, 1 = reset, 2 = other."""
+    state, out = np.zeros(sequences.shape[1]), []
+    for step in sequences:
+        state = np.where(step == 0, 1.0, np.where(step == 1, 0.0, state))
+        out.append(state)
+    return np.stack(out)
+
+
+def check_latch_params(latch_params):
+    """latch_params: c_t is 1 after a set, 0 after a reset or before any event, and holds in between."""
+    __tracebackhide__ = True
+    params = valid_params(call(latch_params, "latch_params()"), "latch_params()", 3)
+    for text in ["xxS", "SSS", "SxxRxx", "RRSR", "S" + "x" * 99, "xRxSxSxxRRx" * 9]:
+        seq = np.array([[LATCH.index(ch)] for ch in text])
+        expect_tracks(lambda p, xs: torch_lstm_states(p, xs)[0], params, seq, latch_targets(seq),
+                      "latch_params()", LATCH)

@@ -1,0 +1,141 @@
+"""Lesson 02, instructor-only: hidden checks on random cases, and the catalogue of variants (see gates.py)."""
+import numpy as np
+
+from autograder.cell_state import (BRACKETS, LATCH, bracket_depths, compare_cell_output, compare_cell_update,
+                                   expect_tracks, latch_targets, valid_params)
+from autograder.checking import call
+from autograder.instructor import reference
+
+
+def reference_cell_states(params, xs):
+    """Cell states (T, N, H) of the reference LSTM cell over xs (T, N, D), from h = c = 0."""
+    hidden = params["W_hh"].shape[1]
+    h = c = np.zeros((xs.shape[1], hidden))
+    cs = []
+    for x in xs:
+        h, c, _ = reference.lstm_cell_forward(x, h, c, params)
+        cs.append(c)
+    return np.stack(cs)
+
+
+def check_cell_update_hidden(cell_update, seed):
+    """cell_update against the formula on random shapes."""
+    rng = np.random.default_rng(seed)
+    for shape in [(1, 1), (5, 4), (3, 7)]:
+        f, i = rng.uniform(size=(2, *shape))
+        compare_cell_update(cell_update, rng.normal(0, 5, size=shape), f, i, rng.uniform(-1, 1, size=shape))
+
+
+def check_cell_output_hidden(cell_output, seed):
+    """cell_output against the formula on random shapes and large cell states."""
+    rng = np.random.default_rng(seed)
+    for shape in [(1, 1), (5, 4), (3, 7)]:
+        compare_cell_output(cell_output, rng.normal(0, 30, size=shape), rng.uniform(size=shape))
+
+
+def random_bracket_sequences(rng, n, length=100, limit=20):
+    """(length, n) sequences of 0 = open, 1 = close whose depth stays within [-limit, limit]; some drift far."""
+    drift = rng.choice([0.5, 0.15, 0.85], size=n)  # the chance of an open bracket, per sequence
+    depth, steps = np.zeros(n), []
+    for _ in range(length):
+        opens = rng.uniform(size=n) < drift
+        opens = np.where(depth >= limit, False, np.where(depth <= -limit, True, opens))
+        depth += np.where(opens, 1, -1)
+        steps.append(np.where(opens, 0, 1))
+    return np.stack(steps)
+
+
+def check_counter_params_hidden(counter_params, seed):
+    """counter_params through the reference cell on many random sequences up to length 100, depth within 20."""
+    params = valid_params(call(counter_params, "counter_params()"), "counter_params()", 2)
+    sequences = random_bracket_sequences(np.random.default_rng(seed), 300)
+    expect_tracks(reference_cell_states, params, sequences, bracket_depths(sequences), "counter_params()", BRACKETS)
+
+
+def check_latch_params_hidden(latch_params, seed):
+    """latch_params through the reference cell on many random event sequences up to length 100."""
+    params = valid_params(call(latch_params, "latch_params()"), "latch_params()", 3)
+    rng = np.random.default_rng(seed)
+    quiet = rng.uniform(0.5, 0.99, size=300)  # how often nothing happens, per sequence
+    u = rng.uniform(size=(100, 300))
+    sequences = np.where(u < quiet, 2, np.where(u < (1 + quiet) / 2, 0, 1))
+    expect_tracks(reference_cell_states, params, sequences, latch_targets(sequences), "latch_params()", LATCH)
+
+
+COUNTER = '''
+def counter_params():
+    W_ih = np.array([[{wi}], [{wf}], [{wg}], [0.0, 0.0]])
+    b_ih = np.array([{bi}, {bf}, 0.0, 0.0])
+    return {{"W_ih": W_ih, "W_hh": np.zeros((4, 1)), "b_ih": b_ih, "b_hh": np.zeros(4)}}
+'''
+
+LATCH_SOURCE = '''
+def latch_params():
+    W_ih = np.array([[{wi}], [{wf}], [{wg}], [0.0, 0.0, 0.0]])
+    b_ih = np.array([{bi}, {bf}, 0.0, 0.0])
+    return {{"W_ih": W_ih, "W_hh": np.zeros((4, 1)), "b_ih": b_ih, "b_hh": np.zeros(4)}}
+'''
+
+WRONG = {
+    "cell_update": {
+        "gates swapped": "def cell_update(c_prev, f, i, g):\n    return i * c_prev + f * g\n",
+        "input gate left out": "def cell_update(c_prev, f, i, g):\n    return f * c_prev + g\n",
+        "forget gate left out": "def cell_update(c_prev, f, i, g):\n    return c_prev + i * g\n",
+        "updates c_prev in place": "def cell_update(c_prev, f, i, g):\n    c_prev *= f\n    c_prev += i * g\n    return c_prev\n",
+    },
+    "cell_output": {
+        "no squash": "def cell_output(c, o):\n    return o * c\n",
+        "squash after the gate": "def cell_output(c, o):\n    return np.tanh(o * c)\n",
+        "output gate left out": "def cell_output(c, o):\n    return np.tanh(c)\n",
+    },
+    "counter_params": {
+        "signs swapped": COUNTER.format(wi="0.0, 0.0", wf="0.0, 0.0", wg="-20.0, 20.0", bi=20.0, bf=20.0),
+        "forget gate half open": COUNTER.format(wi="0.0, 0.0", wf="0.0, 0.0", wg="20.0, -20.0", bi=20.0, bf=2.0),
+        "candidate not saturated": COUNTER.format(wi="0.0, 0.0", wf="0.0, 0.0", wg="1.0, -1.0", bi=20.0, bf=20.0),
+        "blocks in the order i, f, o, g": '''
+def counter_params():
+    W_ih = np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [20.0, -20.0]])
+    b_ih = np.array([20.0, 20.0, 0.0, 0.0])
+    return {"W_ih": W_ih, "W_hh": np.zeros((4, 1)), "b_ih": b_ih, "b_hh": np.zeros(4)}
+''',
+    },
+    "latch_params": {
+        "set does not forget, so repeated sets add up": LATCH_SOURCE.format(
+            wi="20.0, -20.0, -20.0", wf="0.0, -20.0, 20.0", wg="20.0, 0.0, 0.0", bi=0.0, bf=0.0),
+        "reset does not clear": LATCH_SOURCE.format(
+            wi="20.0, -20.0, -20.0", wf="-20.0, 20.0, 20.0", wg="20.0, 0.0, 0.0", bi=0.0, bf=0.0),
+        "weights too small to hold for long": LATCH_SOURCE.format(
+            wi="5.0, -5.0, -5.0", wf="-5.0, -5.0, 5.0", wg="5.0, 0.0, 0.0", bi=0.0, bf=0.0),
+    },
+}
+
+RIGHT = {
+    "cell_update": {
+        "numpy functions": "def cell_update(c_prev, f, i, g):\n    return np.add(np.multiply(f, c_prev), np.multiply(i, g))\n",
+        "other order, copies first": "def cell_update(c_prev, f, i, g):\n    kept = c_prev.copy() * f\n    return kept + g * i\n",
+    },
+    "cell_output": {
+        "numpy functions": "def cell_output(c, o):\n    return np.multiply(np.tanh(c), o)\n",
+        "tanh through exp, stable": "def cell_output(c, o):\n    e = np.exp(-2 * np.abs(c))\n    return o * np.sign(c) * (1 - e) / (1 + e)\n",
+    },
+    "counter_params": {
+        "input gate from the inputs, larger weights": COUNTER.format(
+            wi="30.0, 30.0", wf="30.0, 30.0", wg="30.0, -30.0", bi=0.0, bf=0.0),
+        "biases split between b_ih and b_hh": '''
+def counter_params():
+    W_ih = np.zeros((4, 2))
+    W_ih[2] = [25.0, -25.0]
+    b = np.array([12.5, 12.5, 0.0, 0.0])
+    return {"W_ih": W_ih, "W_hh": np.zeros((4, 1)), "b_ih": b, "b_hh": b.copy()}
+''',
+    },
+    "latch_params": {
+        "biases and weights together": LATCH_SOURCE.format(
+            wi="30.0, 0.0, 0.0", wf="-30.0, -30.0, 0.0", wg="30.0, 30.0, 30.0", bi=-15.0, bf=15.0),
+        "larger weights": LATCH_SOURCE.format(
+            wi="50.0, -50.0, -50.0", wf="-50.0, -50.0, 50.0", wg="50.0, 0.0, 0.0", bi=0.0, bf=0.0),
+    },
+}
+
+# The example class's student with typical mistakes picks these.
+TYPICAL_MISTAKES = {"cell_output": "no squash", "counter_params": "forget gate half open"}
