@@ -8,12 +8,13 @@ run, so that pytest-xdist keeps every core busy.
 import atexit
 import functools
 import os
+import re
 import shutil
 import tempfile
 
 import pytest
 
-from autograder.instructor.course import Course, fill, lessons, solution_answers
+from autograder.instructor.course import SOLUTIONS, Course, fill, lessons, read_notebook, solution_answers
 from autograder.instructor.example_class import lesson_module
 
 
@@ -50,6 +51,19 @@ def graded(lesson, number):
     return course.scores(lesson), course.max_scores(lesson), process
 
 
+@functools.lru_cache(maxsize=None)
+def checked_function(lesson):
+    """{test cell grade_id: the contract function it checks}, read from the calls in the solution notebook."""
+    notebook = read_notebook(SOLUTIONS / lesson / f"{lesson}.ipynb")
+    found = {}
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        match = re.search(r"\bcheck_(\w+?)(_hidden)?\(", cell.source)
+        if meta.get("grade") and not meta.get("solution") and match:
+            found[meta["grade_id"]] = match.group(1)
+    return found
+
+
 def auto_cells(max_scores, lesson):
     """The autograded cells (written answers are graded by hand)."""
     return {cell for cell in max_scores if not cell.startswith("written_answer")}
@@ -68,7 +82,7 @@ def problems(lesson, student, scores, max_scores):
     if kind == "blank":
         return [f"blank notebook earned {sum(got.values())} points"] if sum(got.values()) else []
     failing = [c for c in auto if got[c] < max_scores[c]]
-    if not any(c.startswith(name) for c in failing):
+    if not any(checked_function(lesson).get(c) == name for c in failing):
         return [f"{student} (wrong {name}: {label!r}) lost no points on {name}'s own check (failed: {failing})"]
     return []
 

@@ -52,9 +52,14 @@ def fill(notebook, answers):
 
 
 def tool_environment():
-    """The environment for nbgrader's subprocesses, with this Python's scripts (alembic, jupyter) first on PATH."""
+    """The environment for nbgrader's subprocesses, with this Python's scripts (alembic, jupyter) first on PATH.
+
+    Kernels run single-threaded: grading runs notebooks side by side, and their tensors are tiny.
+    """
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env.setdefault(name, "1")
     return env
 
 

@@ -1,0 +1,65 @@
+"""Lesson 02: the reference against PyTorch, and failure messages that name the mistake."""
+import numpy as np
+import pytest
+import torch
+
+from autograder import cell_state as visible
+from autograder.instructor import cell_state as hidden
+from autograder.instructor import reference
+from conftest import learner_namespace
+
+LESSON = "02_cell_state"
+
+
+def test_reference_cell_matches_torch_lstmcell():
+    rng = np.random.default_rng(0)
+    params = reference.init_lstm_params(3, 5, rng)
+    x, h, c = rng.normal(size=(4, 3)), rng.normal(size=(4, 5)), rng.normal(size=(4, 5))
+    cell = torch.nn.LSTMCell(3, 5, dtype=torch.float64)
+    cell.load_state_dict({"weight_ih": torch.tensor(params["W_ih"]), "weight_hh": torch.tensor(params["W_hh"]),
+                          "bias_ih": torch.tensor(params["b_ih"]), "bias_hh": torch.tensor(params["b_hh"])})
+    h_torch, c_torch = cell(torch.tensor(x), (torch.tensor(h), torch.tensor(c)))
+    h_ref, c_ref, _ = reference.lstm_cell_forward(x, h, c, params)
+    np.testing.assert_allclose(h_ref, h_torch.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(c_ref, c_torch.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_reference_hand_wired_cells_track_their_targets_in_torch_and_in_the_reference():
+    sequences = hidden.random_bracket_sequences(np.random.default_rng(1), 200)
+    xs = np.eye(2)[sequences]
+    depth = visible.bracket_depths(sequences)
+    for run in [hidden.reference_cell_states, lambda p, x: visible.torch_lstm_states(p, x)[0]]:
+        assert np.abs(run(reference.counter_params(), xs)[..., 0] - depth).max() < 1e-5
+    assert np.abs(depth).max() == 20  # the random sequences reach the contract's limit
+
+
+def test_random_bracket_sequences_respect_the_depth_limit():
+    depth = visible.bracket_depths(hidden.random_bracket_sequences(np.random.default_rng(2), 500))
+    assert np.abs(depth).max() <= 20 and depth.shape == (100, 500)
+
+
+DIAGNOSES = [
+    ("cell_update", "gates swapped", "forget gate f multiplies c_prev"),
+    ("cell_update", "updates c_prev in place", "changed its input in place"),
+    ("cell_output", "no squash", "forget to squash the cell state"),
+    ("cell_output", "squash after the gate", "tanh(o * c)"),
+    ("counter_params", "signs swapped", "a sign is flipped"),
+    ("counter_params", "forget gate half open", "not saturated"),
+    ("counter_params", "blocks in the order i, f, o, g", "i, f, g, o"),
+    ("latch_params", "reset does not clear", "On 'R' the cell went from"),
+]
+
+
+@pytest.mark.parametrize("name, label, phrase", DIAGNOSES)
+def test_failure_messages_name_the_mistake(name, label, phrase):
+    fn = learner_namespace(LESSON, {name: hidden.WRONG[name][label]})[name]
+    with pytest.raises(AssertionError) as failure:
+        getattr(visible, f"check_{name}")(fn)
+    assert phrase in str(failure.value), str(failure.value)
+
+
+def test_malformed_parameters_get_a_clear_message():
+    with pytest.raises(AssertionError, match=r"W_ih has shape \(4, 3\), expected \(4, 2\)"):
+        visible.check_counter_params(lambda: {**reference.counter_params(), "W_ih": np.zeros((4, 3))})
+    with pytest.raises(AssertionError, match="no W_hh"):
+        visible.check_counter_params(lambda: {k: v for k, v in reference.counter_params().items() if k != "W_hh"})
