@@ -28,14 +28,14 @@ def show(value, limit=6):
     return repr(value)
 
 
-def call(fn, name, *args, hint="", error_hint="", forbid_warnings=False):
+def call(fn, name, *args, hint="", error_hint="", forbid_warnings=False, copy_inputs=True):
     """Call the learner's `fn` on copies of `args` and turn every way it can go wrong into a clear message.
 
     `name` describes the call; `hint` is added when the result is not finite or numpy warns,
-    `error_hint` when the function raises.
+    `error_hint` when the function raises. With copy_inputs=False the learner gets the objects themselves.
     """
     __tracebackhide__ = True
-    copies = copy.deepcopy(args)
+    copies = copy.deepcopy(args) if copy_inputs else args
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):

@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from autograder.instructor.course import solution_answers
+from autograder.instructor.course import SOLUTIONS, read_notebook, solution_answers
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -12,13 +12,16 @@ REPO = Path(__file__).resolve().parents[1]
 CONTRACT = {
     "01_gates": ["sigmoid", "sigmoid_grad", "tanh_via_sigmoid", "gate", "gated_product_grads"],
     "02_cell_state": ["cell_update", "cell_output", "counter_params", "latch_params"],
+    "03_lstm_cell": ["lstm_cell_forward", "lstm_forward", "init_lstm_params", "params_from_torch"],
 }
 
 
 def learner_namespace(lesson, replace=None):
-    """Run a lesson's solution cells in a fresh namespace, with `replace` ({grade_id: source}) swapped in."""
+    """Run a lesson's code solution cells in order in a fresh namespace, with `replace` ({grade_id: source}) swapped in."""
     answers = {**solution_answers(lesson), **(replace or {})}
     namespace = {"np": np, "torch": torch}
-    for name in CONTRACT[lesson]:
-        exec(answers[name], namespace)
+    for cell in read_notebook(SOLUTIONS / lesson / f"{lesson}.ipynb").cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("solution"):
+            exec(answers[meta["grade_id"]], namespace)
     return namespace

@@ -1,0 +1,242 @@
+"""Lesson 03, instructor-only: hidden checks on random cases, and the catalogue of variants (see gates.py)."""
+import numpy as np
+import torch
+
+from autograder.lstm_cell import (compare_init_lstm_params, compare_lstm_cell_forward, compare_lstm_forward,
+                                  compare_params_from_torch, random_params)
+
+
+def random_sizes(rng):
+    """Random (N, D, H), small to moderate."""
+    return tuple(int(v) for v in rng.integers(1, 9, size=3))
+
+
+def check_lstm_cell_forward_hidden(lstm_cell_forward, seed):
+    """lstm_cell_forward against torch.nn.LSTMCell on random sizes, states and weight scales."""
+    rng = np.random.default_rng(seed)
+    for scale in [0.1, 0.5, 2.0]:
+        N, D, H = random_sizes(rng)
+        params = random_params(rng, D, H, scale)
+        compare_lstm_cell_forward(lstm_cell_forward, rng.normal(size=(N, D)), rng.normal(size=(N, H)),
+                                  rng.normal(0, 3, size=(N, H)), params)
+
+
+def check_lstm_forward_hidden(lstm_forward, seed):
+    """lstm_forward against torch.nn.LSTM on random sizes and lengths, non-zero initial states."""
+    rng = np.random.default_rng(seed)
+    for T in [1, 7, 30]:
+        N, D, H = random_sizes(rng)
+        compare_lstm_forward(lstm_forward, rng.normal(size=(T, N, D)), rng.normal(size=(N, H)),
+                             rng.normal(size=(N, H)), random_params(rng, D, H))
+
+
+def check_init_lstm_params_hidden(init_lstm_params, seed):
+    """init_lstm_params on other sizes, seeds and forget biases."""
+    rng = np.random.default_rng(seed)
+    for forget_bias in [0.0, 3.0, -1.5]:
+        D, H = (int(v) for v in rng.integers(4, 40, size=2))
+        compare_init_lstm_params(init_lstm_params, D, H, int(rng.integers(1000)), forget_bias)
+
+
+def check_params_from_torch_hidden(params_from_torch, seed):
+    """params_from_torch on random module sizes and dtypes."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    for kind in [torch.nn.LSTMCell, torch.nn.LSTM, torch.nn.LSTMCell, torch.nn.LSTM]:
+        D, H = (int(v) for v in rng.integers(1, 7, size=2))
+        dtype = torch.float64 if rng.uniform() < 0.5 else torch.float32
+        compare_params_from_torch(params_from_torch, kind(D, H, dtype=dtype))
+
+
+CELL = '''
+def lstm_cell_forward(x, h_prev, c_prev, params):
+    z = x @ params["W_ih"].T + {b_ih} + h_prev @ params["W_hh"].T + params["b_hh"]
+    {split} = np.split(z, 4, axis=1)
+    i, f, g, o = sigmoid(zi), sigmoid(zf), np.tanh(zg), sigmoid(zo)
+    c = f * c_prev + i * g
+    h = o * np.tanh({squashed})
+    return h, c, (x, h_prev, c_prev, i, f, g, o, c)
+'''
+
+FORWARD = '''
+def lstm_forward(xs, h0, c0, params):
+    h, c = h0, c0
+    hs, caches = [], []
+    for x in xs:
+        {before}h, c, cache = lstm_cell_forward(x, {state}, params)
+        {after}caches.append(cache)
+    return np.stack(hs), {final}, caches
+'''
+
+WRONG = {
+    "lstm_cell_forward": {
+        "CS231n gate order i, f, o, g": CELL.format(b_ih='params["b_ih"]', split="zi, zf, zo, zg", squashed="c"),
+        "i and f swapped": CELL.format(b_ih='params["b_ih"]', split="zf, zi, zg, zo", squashed="c"),
+        "b_ih dropped": CELL.format(b_ih="0", split="zi, zf, zg, zo", squashed="c"),
+        "c_prev in the output": CELL.format(b_ih='params["b_ih"]', split="zi, zf, zg, zo", squashed="c_prev"),
+    },
+    "lstm_forward": {
+        "off by one: the state before each step": FORWARD.format(before="hs.append(h)\n        ", state="h, c", after="", final="(h, c)"),
+        "state not carried between steps": FORWARD.format(before="", state="h0, c0", after="hs.append(h)\n        ", final="(h, c)"),
+        "final state as (c, h)": FORWARD.format(before="", state="h, c", after="hs.append(h)\n        ", final="(c, h)"),
+    },
+    "init_lstm_params": {
+        "bound 1/sqrt(D)": '''
+def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
+    k = 1 / np.sqrt(input_size)
+    H = hidden_size
+    params = {"W_ih": rng.uniform(-k, k, (4 * H, input_size)), "W_hh": rng.uniform(-k, k, (4 * H, H)),
+              "b_ih": rng.uniform(-k, k, 4 * H), "b_hh": rng.uniform(-k, k, 4 * H)}
+    params["b_ih"][H:2 * H] += forget_bias
+    return params
+''',
+        "forget bias in both biases": '''
+def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
+    k = 1 / np.sqrt(hidden_size)
+    H = hidden_size
+    params = {"W_ih": rng.uniform(-k, k, (4 * H, input_size)), "W_hh": rng.uniform(-k, k, (4 * H, H)),
+              "b_ih": rng.uniform(-k, k, 4 * H), "b_hh": rng.uniform(-k, k, 4 * H)}
+    params["b_ih"][H:2 * H] += forget_bias
+    params["b_hh"][H:2 * H] += forget_bias
+    return params
+''',
+        "forget bias in the input gate's block": '''
+def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
+    k = 1 / np.sqrt(hidden_size)
+    H = hidden_size
+    params = {"W_ih": rng.uniform(-k, k, (4 * H, input_size)), "W_hh": rng.uniform(-k, k, (4 * H, H)),
+              "b_ih": rng.uniform(-k, k, 4 * H), "b_hh": rng.uniform(-k, k, 4 * H)}
+    params["b_ih"][:H] += forget_bias
+    return params
+''',
+        "numpy's global random state": '''
+def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
+    k = 1 / np.sqrt(hidden_size)
+    H = hidden_size
+    params = {"W_ih": np.random.uniform(-k, k, (4 * H, input_size)), "W_hh": np.random.uniform(-k, k, (4 * H, H)),
+              "b_ih": np.random.uniform(-k, k, 4 * H), "b_hh": np.random.uniform(-k, k, 4 * H)}
+    params["b_ih"][H:2 * H] += forget_bias
+    return params
+''',
+        "normal instead of uniform": '''
+def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
+    k = 1 / np.sqrt(hidden_size)
+    H = hidden_size
+    params = {"W_ih": rng.normal(0, k / 2, (4 * H, input_size)), "W_hh": rng.normal(0, k / 2, (4 * H, H)),
+              "b_ih": rng.normal(0, k / 2, 4 * H), "b_hh": rng.normal(0, k / 2, 4 * H)}
+    params["b_ih"][H:2 * H] += forget_bias
+    return params
+''',
+    },
+    "params_from_torch": {
+        "keeps float32": '''
+def params_from_torch(module):
+    s = "_l0" if isinstance(module, torch.nn.LSTM) else ""
+    return {name: getattr(module, attr + s).detach().numpy().copy()
+            for name, attr in [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")]}
+''',
+        "shares memory with the module": '''
+def params_from_torch(module):
+    s = "_l0" if isinstance(module, torch.nn.LSTM) else ""
+    return {name: getattr(module, attr + s).detach().double().numpy()
+            for name, attr in [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")]}
+''',
+        "LSTMCell only": '''
+def params_from_torch(module):
+    return {name: getattr(module, attr).detach().double().numpy().copy()
+            for name, attr in [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")]}
+''',
+        "biases swapped": '''
+def params_from_torch(module):
+    s = "_l0" if isinstance(module, torch.nn.LSTM) else ""
+    return {name: getattr(module, attr + s).detach().double().numpy().copy()
+            for name, attr in [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_hh"), ("b_hh", "bias_ih")]}
+''',
+    },
+}
+
+RIGHT = {
+    "lstm_cell_forward": {
+        "slices instead of np.split": '''
+def lstm_cell_forward(x, h_prev, c_prev, params):
+    H = h_prev.shape[1]
+    z = x @ params["W_ih"].T + h_prev @ params["W_hh"].T + (params["b_ih"] + params["b_hh"])
+    i = sigmoid(z[:, :H])
+    f = sigmoid(z[:, H:2 * H])
+    g = np.tanh(z[:, 2 * H:3 * H])
+    o = sigmoid(z[:, 3 * H:])
+    c = f * c_prev + i * g
+    return o * np.tanh(c), c, {"i": i, "f": f, "g": g, "o": o, "c": c}
+''',
+        "one matrix on the concatenated input": '''
+def lstm_cell_forward(x, h_prev, c_prev, params):
+    W = np.concatenate([params["W_ih"], params["W_hh"]], axis=1)
+    z = np.concatenate([x, h_prev], axis=1) @ W.T + params["b_ih"] + params["b_hh"]
+    gates = dict(zip("ifgo", np.split(z, 4, axis=-1)))
+    c = sigmoid(gates["f"]) * c_prev + sigmoid(gates["i"]) * np.tanh(gates["g"])
+    h = sigmoid(gates["o"]) * np.tanh(c)
+    return h, c, None
+''',
+    },
+    "lstm_forward": {
+        "preallocated arrays": '''
+def lstm_forward(xs, h0, c0, params):
+    T, N = xs.shape[:2]
+    hs = np.zeros((T, N, h0.shape[1]))
+    h, c, caches = h0, c0, []
+    for t in range(T):
+        h, c, cache = lstm_cell_forward(xs[t], h, c, params)
+        hs[t] = h
+        caches.append(cache)
+    return hs, (h, c), caches
+''',
+        "caches with the states": '''
+def lstm_forward(xs, h0, c0, params):
+    states, caches = [(h0, c0)], []
+    for x in xs:
+        h, c, cache = lstm_cell_forward(x, *states[-1], params)
+        states.append((h, c))
+        caches.append(cache)
+    return np.array([h for h, _ in states[1:]]), states[-1], {"steps": caches, "states": states}
+''',
+    },
+    "init_lstm_params": {
+        "one draw, then split": '''
+def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
+    H, D = hidden_size, input_size
+    k = 1 / np.sqrt(H)
+    flat = rng.uniform(-k, k, size=4 * H * (D + H + 2))
+    W_ih, W_hh, b_ih, b_hh = np.split(flat, [4 * H * D, 4 * H * (D + H), 4 * H * (D + H + 1)])
+    b_ih = b_ih + np.concatenate([np.zeros(H), np.full(H, forget_bias), np.zeros(2 * H)])
+    return {"W_ih": W_ih.reshape(4 * H, D), "W_hh": W_hh.reshape(4 * H, H), "b_ih": b_ih, "b_hh": b_hh}
+''',
+        "scaled random numbers": '''
+def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
+    k = hidden_size ** -0.5
+    shapes = {"W_ih": (4 * hidden_size, input_size), "W_hh": (4 * hidden_size, hidden_size),
+              "b_ih": (4 * hidden_size,), "b_hh": (4 * hidden_size,)}
+    params = {name: k * (2 * rng.random(shape) - 1) for name, shape in shapes.items()}
+    params["b_ih"][hidden_size:2 * hidden_size] += forget_bias
+    return params
+''',
+    },
+    "params_from_torch": {
+        "through the state dict": '''
+def params_from_torch(module):
+    state = {name.removesuffix("_l0"): value for name, value in module.state_dict().items()}
+    return {"W_ih": state["weight_ih"].double().numpy().copy(), "W_hh": state["weight_hh"].double().numpy().copy(),
+            "b_ih": state["bias_ih"].double().numpy().copy(), "b_hh": state["bias_hh"].double().numpy().copy()}
+''',
+        "np.array copies": '''
+def params_from_torch(module):
+    found = {}
+    for name, parameter in module.named_parameters():
+        key = {"weight_ih": "W_ih", "weight_hh": "W_hh", "bias_ih": "b_ih", "bias_hh": "b_hh"}[name.split("_l")[0]]
+        found[key] = np.array(parameter.tolist(), dtype=np.float64)
+    return found
+''',
+    },
+}
+
+# The example class's student with typical mistakes picks these.
+TYPICAL_MISTAKES = {"lstm_cell_forward": "CS231n gate order i, f, o, g", "init_lstm_params": "forget bias in both biases"}

@@ -1,0 +1,69 @@
+"""Lesson 03: the reference against PyTorch, and failure messages that name the mistake."""
+import numpy as np
+import pytest
+import torch
+
+from autograder import lstm_cell as visible
+from autograder.instructor import lstm_cell as hidden
+from autograder.instructor import reference
+from conftest import learner_namespace
+
+LESSON = "03_lstm_cell"
+
+
+def test_reference_sequence_matches_torch_lstm():
+    torch.manual_seed(0)
+    module = torch.nn.LSTM(3, 4, dtype=torch.float64)
+    params = reference.params_from_torch(module)
+    rng = np.random.default_rng(0)
+    xs, h0, c0 = rng.normal(size=(9, 2, 3)), rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
+    with torch.no_grad():
+        hs, (h, c) = module(torch.tensor(xs), (torch.tensor(h0)[None], torch.tensor(c0)[None]))
+    ours, (h_T, c_T), _ = reference.lstm_forward(xs, h0, c0, params)
+    np.testing.assert_allclose(ours, hs.numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(h_T, h[0].numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(c_T, c[0].numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_reference_init_has_pytorchs_range_and_forget_bias_in_b_ih_only():
+    params = reference.init_lstm_params(7, 50, np.random.default_rng(0), forget_bias=2.0)
+    k = 1 / np.sqrt(50)
+    assert abs(params["b_ih"][50:100].mean() - 2.0) < k and abs(params["b_hh"][50:100].mean()) < k / 2
+    module = torch.nn.LSTM(7, 50)  # PyTorch's own initialisation has the same bound
+    assert max(p.abs().max().item() for p in module.parameters()) <= k
+    assert max(np.abs(v).max() for key, v in params.items() if key != "b_ih") <= k
+
+
+DIAGNOSES = [
+    ("lstm_cell_forward", "CS231n gate order i, f, o, g", "order i, f, o, g"),
+    ("lstm_cell_forward", "i and f swapped", "swap the input gate i and the forget gate f"),
+    ("lstm_cell_forward", "b_ih dropped", "leave out b_ih"),
+    ("lstm_cell_forward", "c_prev in the output", "c_prev in the output"),
+    ("lstm_forward", "off by one: the state before each step", "after reading xs[t]"),
+    ("lstm_forward", "state not carried between steps", "carrying the state forward"),
+    ("lstm_forward", "final state as (c, h)", "(h_T, c_T)"),
+    ("init_lstm_params", "bound 1/sqrt(D)", "1/sqrt(D)"),
+    ("init_lstm_params", "forget bias in both biases", "b_ih only"),
+    ("init_lstm_params", "forget bias in the input gate's block", "rows H:2H"),
+    ("init_lstm_params", "numpy's global random state", "not from np.random"),
+    ("params_from_torch", "keeps float32", "float64"),
+    ("params_from_torch", "shares memory with the module", "shares memory"),
+    ("params_from_torch", "LSTMCell only", "weight_ih_l0"),
+    ("params_from_torch", "biases swapped", "from bias_hh"),
+]
+
+
+@pytest.mark.parametrize("name, label, phrase", DIAGNOSES)
+def test_failure_messages_name_the_mistake(name, label, phrase):
+    fn = learner_namespace(LESSON, {name: hidden.WRONG[name][label]})[name]
+    with pytest.raises(AssertionError) as failure:
+        getattr(visible, f"check_{name}")(fn)
+    assert phrase in str(failure.value), str(failure.value)
+
+
+def test_a_transposed_weight_is_explained():
+    def lstm_cell_forward(x, h_prev, c_prev, params):
+        return reference.lstm_cell_forward(x, h_prev, c_prev, {**params, "W_hh": params["W_hh"].T})
+
+    with pytest.raises(AssertionError, match=r"W_hh is \(4H, H\)"):
+        visible.check_lstm_cell_forward(lstm_cell_forward)
