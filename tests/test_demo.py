@@ -9,7 +9,7 @@ from autograder.instructor.example_class import STUDENTS
 
 
 def test_demo_grades_the_example_class(tmp_path, capsys):
-    course = run(tmp_path / "course", cell_timeout=10)
+    course = run(tmp_path / "course", cell_timeout=5)
     printed = capsys.readouterr().out
     with Gradebook(course.db_url) as gradebook:
         for lesson in lessons():
