@@ -4,6 +4,8 @@
 PyTorch's own `nn.LSTMCell`, the independent ground truth. `compare_*` and
 `expect_tracks` hold the comparisons, so that hidden tests can reuse them.
 """
+import itertools
+
 import numpy as np
 import torch
 
@@ -53,7 +55,7 @@ def check_cell_output(cell_output):
     __tracebackhide__ = True
     rng = np.random.default_rng(3)
     compare_cell_output(cell_output, rng.normal(0, 3, size=(2, 3)), rng.uniform(size=(2, 3)))
-    compare_cell_output(cell_output, np.array([[-100.0, -2.0, 0.0, 0.5, 40.0]]), np.array([[0.9, 0.1, 0.5, 1.0, 0.7]]))
+    compare_cell_output(cell_output, np.array([[-400.0, -2.0, 0.0, 0.5, 400.0]]), np.array([[0.9, 0.1, 0.5, 1.0, 0.7]]))
 
 
 def valid_params(params, name, input_size):
@@ -69,11 +71,15 @@ def valid_params(params, name, input_size):
         want = tuple(input_size if s is None else s for s in shape)
         value = np.asarray(params[key], dtype=float)
         if value.shape != want:
+            flipped = " It looks transposed." if value.shape == want[::-1] else ""
             raise AssertionError(f"{name}: {key} has shape {value.shape}, expected {want} "
-                                 f"(H = 1 unit, D = {input_size} inputs; {GATE_ORDER_HINT})")
+                                 f"(H = 1 unit, D = {input_size} inputs; {GATE_ORDER_HINT}){flipped}")
         if not np.isfinite(value).all():
             raise AssertionError(f"{name}: {key} contains {show(value)}; use large finite weights, not inf or nan.")
         arrays[key] = value
+    if not arrays["W_ih"].any() and arrays["W_hh"].any():
+        raise AssertionError(f"{name}: W_ih is all zeros, so the input never reaches the gates. "
+                             "W_hh multiplies the hidden state h, which starts at 0: put the input's weights in W_ih.")
     return arrays
 
 
@@ -106,7 +112,7 @@ def expect_tracks(run, params, sequences, targets, name, symbols, tolerance=0.05
     """Run the cell (`run(params, xs)` -> cell states) over one-hot sequences; c_t must stay within tolerance of targets.
 
     `sequences` is (T, N) of symbol indices, `targets` (T, N). A failure names the first sequence and step
-    that drift, by how much, and the likely reason.
+    that go wrong, by how much, and the likely reason.
     """
     __tracebackhide__ = True
     xs = np.eye(len(symbols))[sequences]
@@ -118,20 +124,31 @@ def expect_tracks(run, params, sequences, targets, name, symbols, tolerance=0.05
     n = int(np.argmax(bad.any(axis=0)))
     t = int(np.argmax(bad[:, n]))
     text = "".join(symbols[k] for k in sequences[: t + 1, n])
-    lines = [f"{name}: the cell drifts on the sequence {text!r} (sequence {n}, step {t + 1} of {len(sequences)}): "
-             f"c = {cs[t, n]:.4f} where {targets[t, n]:g} was expected (off by {error[t, n]:.4f}; allowed {tolerance})."]
-    if np.all(np.abs(run(swap_blocks(params, [0, 1, 3, 2]), xs)[..., 0] - targets) <= tolerance):
-        lines.append("Your parameters work if the blocks are read as i, f, o, g: " + GATE_ORDER_HINT)
-    elif np.all(np.abs(cs + targets) <= tolerance):
-        lines.append("The cell holds minus the right value: a sign is flipped.")
-    elif error[t, n] < 0.25 and t > 0 and np.abs(cs[:t, n] - targets[:t, n]).max() < tolerance:
+    lines = [f"{name}: on the sequence {text!r}, after step {t + 1} the cell state is c = {cs[t, n]:.4f} "
+             f"where {targets[t, n]:g} was expected (off by {error[t, n]:.4f}; allowed {tolerance})."]
+    drifted = error[t, n] < 0.25 and t > 0 and np.abs(cs[:t, n] - targets[:t, n]).max() < tolerance
+    flipped = np.all(np.abs(cs + targets) <= tolerance)
+    order = None if drifted or flipped else working_order(run, params, xs, targets, tolerance)
+    if drifted:
         lines.append("It was on target until here and drifted: a gate is not saturated, so a little is lost or "
                      "added at every step. Make the pre-activations larger (sigmoid(20) = 1 - 2e-9).")
+    elif flipped:
+        lines.append("The cell holds minus the right value: a sign is flipped.")
+    elif order:
+        lines.append(f"Your parameters work if the blocks are read in the order {order}: " + GATE_ORDER_HINT)
     else:
         before = cs[t - 1, n] if t else 0.0
         lines.append(f"On {symbols[sequences[t, n]]!r} the cell went from c = {before:.4f} to {cs[t, n]:.4f}; "
                      f"it should go to {targets[t, n]:g}. Check which gates open, and how far, on this symbol.")
     raise AssertionError("\n".join(lines))
+
+
+def working_order(run, params, xs, targets, tolerance):
+    """The gate order, other than i, f, g, o, in which these parameters would do the job, if any."""
+    for order in itertools.permutations(range(4)):
+        if order != (0, 1, 2, 3) and np.all(np.abs(run(swap_blocks(params, order), xs)[..., 0] - targets) <= tolerance):
+            return ", ".join("ifgo"[order.index(k)] for k in range(4))
+    return None
 
 
 BRACKETS = "()"
@@ -146,7 +163,7 @@ def check_counter_params(counter_params):
     """counter_params: c_t tracks the bracket depth, up and down, in PyTorch's own LSTMCell."""
     __tracebackhide__ = True
     params = valid_params(call(counter_params, "counter_params()"), "counter_params()", 2)
-    for text in ["(", ")", "((()", ")))", "(()())((", "(" * 20 + ")" * 40 + "(" * 20, ")(" * 50]:
+    for text in ["(", ")", "((()", ")))", "(()())((", "(" * 20 + ")" * 40 + "(" * 20, ")(" * 50, "(" * 20 + ")(" * 40]:
         seq = np.array([[BRACKETS.index(ch)] for ch in text])
         expect_tracks(lambda p, xs: torch_lstm_states(p, xs)[0], params, seq, bracket_depths(seq),
                       "counter_params()", BRACKETS)

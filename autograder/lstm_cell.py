@@ -5,6 +5,8 @@ the independent ground truth. A wrong answer is compared with what PyTorch gives
 mistakes (gate order, a dropped bias, ...) so that the message can say which one it matches.
 `compare_*` hold one case each, for the hidden tests to reuse.
 """
+import itertools
+
 import numpy as np
 import torch
 
@@ -18,9 +20,9 @@ LAYOUT_HINT = ("W_ih is (4H, D) and W_hh is (4H, H): z = x @ W_ih.T + b_ih + h_p
 
 def random_params(rng, input_size, hidden_size, scale=0.5):
     """LSTM parameters with normal entries, large enough that every gate matters."""
-    H, D = hidden_size, input_size
-    return {"W_ih": rng.normal(0, scale, (4 * H, D)), "W_hh": rng.normal(0, scale, (4 * H, H)),
-            "b_ih": rng.normal(0, scale, 4 * H), "b_hh": rng.normal(0, scale, 4 * H)}
+    shapes = {"W_ih": (4 * hidden_size, input_size), "W_hh": (4 * hidden_size, hidden_size),
+              "b_ih": (4 * hidden_size,), "b_hh": (4 * hidden_size,)}
+    return {key: rng.normal(0, scale, shape) for key, shape in shapes.items()}
 
 
 def torch_module(params, sequence=False):
@@ -57,11 +59,16 @@ def cell_mistakes(x, h_prev, c_prev, params):
     h, c = torch_cell_forward(x, h_prev, c_prev, params)
     with np.errstate(divide="ignore", invalid="ignore"):
         o = h / np.tanh(c)
+    mistakes = {}
+    for order in itertools.permutations(range(4)):
+        if order != (0, 1, 2, 3):
+            names = ", ".join("ifgo"[order.index(k)] for k in range(4))
+            note = {"i, f, o, g": " (as in CS231n)", "f, i, g, o": " (the input and forget gates swapped)"}.get(names, "")
+            mistakes[f"read the blocks in the order {names}{note}; PyTorch stacks them i, f, g, o"] = \
+                torch_cell_forward(x, h_prev, c_prev, reorder(params, order))
     return {
-        "read the blocks in the order i, f, o, g (as in CS231n); PyTorch stacks them i, f, g, o":
-            torch_cell_forward(x, h_prev, c_prev, reorder(params, [0, 1, 3, 2])),
-        "swap the input gate i and the forget gate f":
-            torch_cell_forward(x, h_prev, c_prev, reorder(params, [1, 0, 2, 3])),
+        **mistakes,
+        "leave out both biases": torch_cell_forward(x, h_prev, c_prev, {**params, "b_ih": 0 * params["b_ih"], "b_hh": 0 * params["b_hh"]}),
         "leave out b_hh: PyTorch adds both biases, b_ih and b_hh":
             torch_cell_forward(x, h_prev, c_prev, {**params, "b_hh": 0 * params["b_hh"]}),
         "leave out b_ih: PyTorch adds both biases, b_ih and b_hh":
@@ -80,6 +87,8 @@ def compare_lstm_cell_forward(lstm_cell_forward, x, h_prev, c_prev, params):
         raise AssertionError(f"{name} returned {type(got).__name__}; return a tuple (h, c, cache).")
     h, c = as_array(got[0], f"h from {name}", (N, H)), as_array(got[1], f"c from {name}", (N, H))
     want_h, want_c = torch_cell_forward(x, h_prev, c_prev, params)
+    if np.allclose(h, want_c, **TOLERANCE) and np.allclose(c, want_h, **TOLERANCE):
+        raise AssertionError(f"{name} returned (c, h, cache); return (h, c, cache).")
     for description, (mistake_h, mistake_c) in cell_mistakes(x, h_prev, c_prev, params).items():
         if np.allclose(h, mistake_h, rtol=1e-8, atol=1e-10) and np.allclose(c, mistake_c, rtol=1e-8, atol=1e-10) \
                 and not np.allclose(h, want_h, **TOLERANCE):
@@ -109,6 +118,9 @@ def compare_lstm_forward(lstm_forward, xs, h0, c0, params):
     if not isinstance(got, tuple) or len(got) != 3 or not isinstance(got[1], tuple) or len(got[1]) != 2:
         raise AssertionError(f"{name} returned {type(got).__name__}; return (hs, (h_T, c_T), cache).")
     want_hs, want_h, want_c = torch_sequence_forward(xs, h0, c0, params)
+    if np.shape(got[0]) == (N, T, H) and N != T:
+        raise AssertionError(f"hs from {name} has shape (N, T, H) = {np.shape(got[0])}: it must be time-major, (T, N, H), "
+                             "like xs. np.stack(list_of_h) stacks along a new first axis.")
     hs = as_array(got[0], f"hs from {name}", (T, N, H))
     h_T, c_T = as_array(got[1][0], f"h_T from {name}", (N, H)), as_array(got[1][1], f"c_T from {name}", (N, H))
     cells = [torch_cell_forward(x, h0, c0, params)[0] for x in xs]
@@ -150,24 +162,50 @@ def compare_init_lstm_params(init_lstm_params, input_size, hidden_size, seed, fo
         raise AssertionError(f"{name}: draw every number from the rng you are given (rng.uniform(...)), so that the same "
                              "seed gives the same parameters" + (", not from np.random." if uses_global else "."))
     k = 1 / np.sqrt(H)
-    shift = np.zeros(4 * H)
-    shift[H:2 * H] = forget_bias
-    centred = {**params, "b_ih": params["b_ih"] - shift}
-    if np.abs(centred["b_hh"][H:2 * H] - forget_bias).max() <= k and forget_bias != 0:
+    where_forget_bias(params, H, k, forget_bias, name)
+    centred = {**params, "b_ih": params["b_ih"] - np.concatenate([np.zeros(H), np.full(H, forget_bias), np.zeros(2 * H)])}
+    bounds = {"1/sqrt(input_size)": 1 / np.sqrt(D), "1/sqrt(input_size + hidden_size)": 1 / np.sqrt(D + H)}
+    for key, values in centred.items():
+        largest = np.abs(values).max()
+        guess = next((f" That looks like a bound of {label}." for label, bound in bounds.items()
+                      if 0.8 * bound <= largest <= bound and abs(bound - k) > 0.05 * k), "")
+        if not values.any():
+            raise AssertionError(f"{name}: {key} is all zeros. PyTorch draws every parameter, biases included, "
+                                 f"from U(-k, k) with k = 1/sqrt(hidden_size) = {k:.4f}.")
+        if largest > k * (1 + 1e-12):
+            raise AssertionError(f"{name}: {key} reaches {largest:.4f}, outside PyTorch's range (-k, k) with "
+                                 f"k = 1/sqrt(hidden_size) = {k:.4f}.{guess}")
+        if values.size >= 200 and largest < k * (1 - 10 / values.size):  # uniform samples come this close to k
+            raise AssertionError(f"{name}: {key} only reaches {largest:.4f}, but PyTorch's range is (-k, k) with "
+                                 f"k = 1/sqrt(hidden_size) = {k:.4f}.{guess}")
+        if values.size >= 200 and abs(values.std() - k / np.sqrt(3)) > 0.1 * k:
+            raise AssertionError(f"{name}: {key} does not look uniform on (-{k:.4f}, {k:.4f}): its standard deviation is "
+                                 f"{values.std():.4f}, a uniform one's {k / np.sqrt(3):.4f}. Use rng.uniform(-k, k, size).")
+
+
+def where_forget_bias(params, H, k, forget_bias, name):
+    """Check that forget_bias went into b_ih's forget block (rows H:2H) and nowhere else, naming where it went instead."""
+    __tracebackhide__ = True
+    if forget_bias == 0:
+        return
+    blocks = {f"{key}'s {gate} block": params[key][n * H:(n + 1) * H]
+              for key in ("b_ih", "b_hh") for n, gate in enumerate(["input gate", "forget gate", "candidate", "output gate"])}
+    shifted = {label for label, block in blocks.items() if np.all(np.abs(block - forget_bias) <= k)}
+    target = "b_ih's forget gate block"
+    if np.all(blocks[target] == forget_bias):
+        raise AssertionError(f"{name}: b_ih[H:2H] is exactly {forget_bias}: add the forget bias to the uniform draw (+=), "
+                             "do not replace it.")
+    if target in shifted and "b_hh's forget gate block" in shifted:
         raise AssertionError(f"{name}: the forget bias was added to b_hh too. PyTorch adds b_ih and b_hh, so the "
-                             f"effective forget bias would be {2 * forget_bias}: add it to b_ih only.")
-    if forget_bias != 0 and np.abs(params["b_ih"][:H] - forget_bias).max() <= k:
-        raise AssertionError(f"{name}: the forget bias went into the first block, the input gate. "
-                             "The forget gate is the second block, rows H:2H.")
-    values = np.concatenate([v.ravel() for v in centred.values()])
-    if np.abs(values).max() > k * (1 + 1e-12):
-        raise AssertionError(f"{name}: a value of {np.abs(values).max():.4f} is outside PyTorch's range "
-                             f"U(-1/sqrt(H), 1/sqrt(H)) = ({-k:.4f}, {k:.4f}), H = {H}"
-                             + (f"; 1/sqrt(D) = {1 / np.sqrt(D):.4f}" if D != H else "") + ".")
-    if values.size >= 400 and (values.max() < 0.9 * k or values.min() > -0.9 * k or abs(values.std() - k / np.sqrt(3)) > 0.1 * k):
-        raise AssertionError(f"{name}: the values do not look uniform on ({-k:.4f}, {k:.4f}): they range over "
-                             f"[{values.min():.4f}, {values.max():.4f}] with standard deviation {values.std():.4f} "
-                             f"(uniform: {k / np.sqrt(3):.4f}). Use rng.uniform(-k, k, size).")
+                             f"effective forget bias would be {2 * forget_bias:g}: add it to b_ih only.")
+    others = [label for label in blocks if label in shifted and label != target]
+    if others:
+        raise AssertionError(f"{name}: the forget bias went into {' and '.join(others)}" + (" too" if target in shifted else "")
+                             + ". It belongs in b_ih's forget gate block only, rows H:2H (the order is i, f, g, o).")
+    if target not in shifted:
+        found = blocks[target]
+        raise AssertionError(f"{name}: b_ih[H:2H], the forget gate's bias, ranges over [{found.min():.4f}, {found.max():.4f}]; "
+                             f"it should be U(-k, k) + forget_bias, within [{forget_bias - k:.4f}, {forget_bias + k:.4f}].")
 
 
 def check_init_lstm_params(init_lstm_params):
@@ -181,8 +219,12 @@ def check_init_lstm_params(init_lstm_params):
 def compare_params_from_torch(params_from_torch, module):
     """params_from_torch against the module's own parameters: float64 numpy copies under the contract's names."""
     __tracebackhide__ = True
-    suffix = "_l0" if isinstance(module, torch.nn.LSTM) else ""
     name = f"params_from_torch({type(module).__name__}({module.input_size}, {module.hidden_size}), {next(module.parameters()).dtype})"
+
+    def current(torch_name):
+        """The module's parameter of that name (an LSTM's carry the layer number, _l0), as float64."""
+        return dict(module.named_parameters()).get(torch_name, getattr(module, f"{torch_name}_l0", None)).detach().double().numpy()
+
     got = call(params_from_torch, name, module, copy_inputs=False,
                error_hint="A torch.nn.LSTM names its parameters weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0; "
                           "an LSTMCell weight_ih, weight_hh, bias_ih, bias_hh. Detach them before .numpy().")
@@ -194,14 +236,13 @@ def compare_params_from_torch(params_from_torch, module):
             raise AssertionError(f"{name}: {key} is a {type(value).__name__}; convert it to a numpy array (.detach().numpy()).")
         if value.dtype != np.float64:
             raise AssertionError(f"{name}: {key} has dtype {value.dtype}; convert it to float64.")
-        want = getattr(module, torch_name + suffix).detach().double().numpy()
         swapped = {"b_ih": "bias_hh", "b_hh": "bias_ih", "W_ih": "weight_hh", "W_hh": "weight_ih"}[key]
-        expect_close(value, want, f"{key} from {name}", rtol=0, atol=0, mistakes={
-            f"take {key} from {swapped}{suffix}": getattr(module, swapped + suffix).detach().double().numpy()})
+        expect_close(value, current(torch_name), f"{key} from {name}", rtol=0, atol=0,
+                     mistakes={f"take {key} from {swapped}": current(swapped)})
     with torch.no_grad():
         for parameter in module.parameters():
             parameter.add_(1.0)
-    moved = [key for key, torch_name in NAMES if np.array_equal(got[key], getattr(module, torch_name + suffix).detach().double().numpy())]
+    moved = [key for key, torch_name in NAMES if np.array_equal(got[key], current(torch_name))]
     if moved:
         raise AssertionError(f"{name}: {moved[0]} changes when the module's parameters change: it shares memory with "
                              "the module. Return copies (.copy()).")

@@ -24,13 +24,15 @@ def bundle(tmp_path_factory):
 
 
 def secret_lines():
-    """Every line of every solution and hidden test in solutions/ that is long enough to be telling."""
-    lines = set()
+    """Lines of the solutions and hidden tests in solutions/ that appear nowhere in what the notebooks show openly."""
+    secret, shown = set(), set()
     for lesson in lessons():
         for cell in read_notebook(SOLUTIONS / lesson / f"{lesson}.ipynb").cells:
-            for block in SOLUTION_BLOCK.findall(cell.source) + HIDDEN_BLOCK.findall(cell.source):
-                lines |= {line.strip() for line in block.splitlines() if len(line.strip()) >= 12}
-    return lines
+            blocks = SOLUTION_BLOCK.findall(cell.source) + HIDDEN_BLOCK.findall(cell.source)
+            secret |= {line.strip() for block in blocks for line in block.splitlines() if len(line.strip()) >= 12}
+            open_part = HIDDEN_BLOCK.sub("", SOLUTION_BLOCK.sub("", cell.source))
+            shown |= {line.strip() for line in open_part.splitlines()}
+    return secret - shown
 
 
 def test_bundle_holds_lessons_and_checks_but_nothing_instructor_only(bundle):

@@ -63,3 +63,21 @@ def test_malformed_parameters_get_a_clear_message():
         visible.check_counter_params(lambda: {**reference.counter_params(), "W_ih": np.zeros((4, 3))})
     with pytest.raises(AssertionError, match="no W_hh"):
         visible.check_counter_params(lambda: {k: v for k, v in reference.counter_params().items() if k != "W_hh"})
+
+
+def test_any_gate_order_and_misplaced_weights_are_recognised():
+    params = visible.swap_blocks(reference.counter_params(), [2, 0, 1, 3])
+    with pytest.raises(AssertionError, match="read in the order g, i, f, o"):
+        visible.check_counter_params(lambda: params)
+    in_w_hh = {**reference.counter_params(), "W_ih": np.zeros((4, 2)), "W_hh": np.ones((4, 1))}
+    with pytest.raises(AssertionError, match="W_ih is all zeros"):
+        visible.check_counter_params(lambda: in_w_hh)
+    with pytest.raises(AssertionError, match="looks transposed"):
+        visible.check_counter_params(lambda: {**reference.counter_params(), "W_ih": np.zeros((2, 4))})
+
+
+def test_a_counter_that_leaks_slowly_is_caught_by_the_visible_check():
+    params = reference.counter_params()
+    params["b_ih"][1] = 9.5  # forgets 7.5e-5 of the count per step: 0.13 over 100 brackets near depth 20
+    with pytest.raises(AssertionError, match="not saturated"):
+        visible.check_counter_params(lambda: params)

@@ -1,4 +1,6 @@
 """Lesson 03: the reference against PyTorch, and failure messages that name the mistake."""
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -36,13 +38,13 @@ def test_reference_init_has_pytorchs_range_and_forget_bias_in_b_ih_only():
 
 DIAGNOSES = [
     ("lstm_cell_forward", "CS231n gate order i, f, o, g", "order i, f, o, g"),
-    ("lstm_cell_forward", "i and f swapped", "swap the input gate i and the forget gate f"),
+    ("lstm_cell_forward", "i and f swapped", "input and forget gates swapped"),
     ("lstm_cell_forward", "b_ih dropped", "leave out b_ih"),
     ("lstm_cell_forward", "c_prev in the output", "c_prev in the output"),
     ("lstm_forward", "off by one: the state before each step", "after reading xs[t]"),
     ("lstm_forward", "state not carried between steps", "carrying the state forward"),
     ("lstm_forward", "final state as (c, h)", "(h_T, c_T)"),
-    ("init_lstm_params", "bound 1/sqrt(D)", "1/sqrt(D)"),
+    ("init_lstm_params", "bound 1/sqrt(D)", "bound of 1/sqrt(input_size)"),
     ("init_lstm_params", "forget bias in both biases", "b_ih only"),
     ("init_lstm_params", "forget bias in the input gate's block", "rows H:2H"),
     ("init_lstm_params", "numpy's global random state", "not from np.random"),
@@ -67,3 +69,60 @@ def test_a_transposed_weight_is_explained():
 
     with pytest.raises(AssertionError, match=r"W_hh is \(4H, H\)"):
         visible.check_lstm_cell_forward(lstm_cell_forward)
+
+
+def test_more_mistakes_are_named():
+    def any_order(x, h, c, params):
+        return reference.lstm_cell_forward(x, h, c, visible.reorder(params, [2, 0, 1, 3]))
+
+    def swapped(x, h, c, params):
+        h, c, cache = reference.lstm_cell_forward(x, h, c, params)
+        return c, h, cache
+
+    def batch_first(xs, h0, c0, params):
+        hs, state, cache = reference.lstm_forward(xs, h0, c0, params)
+        return hs.transpose(1, 0, 2), state, cache
+
+    def in_float32(x, h, c, params):
+        small = {key: value.astype(np.float32) for key, value in params.items()}
+        h, c, cache = reference.lstm_cell_forward(x.astype(np.float32), h.astype(np.float32), c.astype(np.float32), small)
+        return h.astype(float), c.astype(float), cache
+
+    for fn, phrase in [(any_order, "order f, g, i, o"), (swapped, "returned (c, h, cache)"), (in_float32, "float32 rounding")]:
+        with pytest.raises(AssertionError, match=re.escape(phrase)):
+            visible.check_lstm_cell_forward(fn)
+    with pytest.raises(AssertionError, match="time-major"):
+        visible.check_lstm_forward(batch_first)
+
+
+@pytest.mark.parametrize("change, phrase", [
+    (lambda p, H, fb: None, "should be U(-k, k) + forget_bias"),
+    (lambda p, H, fb: p["b_hh"].__setitem__(slice(H, 2 * H), p["b_hh"][H:2 * H] + fb), "went into b_hh's forget gate block"),
+    (lambda p, H, fb: p.__setitem__("b_ih", p["b_ih"] + fb), "went into b_ih's input gate block and"),
+    (lambda p, H, fb: p["b_ih"].__setitem__(slice(H, 2 * H), fb), "do not replace it"),
+])
+def test_init_says_where_the_forget_bias_went(change, phrase):
+    def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
+        params = reference.init_lstm_params(input_size, hidden_size, rng)
+        change(params, hidden_size, forget_bias)
+        return params
+
+    with pytest.raises(AssertionError, match=re.escape(phrase)):
+        visible.check_init_lstm_params(init_lstm_params)
+
+
+def test_init_with_zero_biases_or_another_bound_is_rejected():
+    def zero_biases(input_size, hidden_size, rng, forget_bias=0.0):
+        params = reference.init_lstm_params(input_size, hidden_size, rng, forget_bias)
+        params["b_hh"][:] = 0.0
+        return params
+
+    def fan_in_and_out(input_size, hidden_size, rng, forget_bias=0.0):
+        params = reference.init_lstm_params(input_size, hidden_size, rng, forget_bias)
+        scale = np.sqrt(hidden_size / (input_size + hidden_size))
+        return {key: value * scale if key != "b_ih" else value for key, value in params.items()}
+
+    with pytest.raises(AssertionError, match="b_hh is all zeros"):
+        visible.check_init_lstm_params(zero_biases)
+    with pytest.raises(AssertionError, match=re.escape("1/sqrt(input_size + hidden_size)")):
+        visible.check_init_lstm_params(fan_in_and_out)

@@ -20,7 +20,9 @@ def test_demo_grades_the_example_class(tmp_path, capsys):
             assert 0 < score["casey"] < max_score, lesson
             assert 0 < score["dana"] < max_score, lesson  # graded despite the cell that never finished
             for student in STUDENTS:
-                assert (tmp_path / "course" / "feedback" / student / lesson / f"{lesson}.html").exists()
+                feedback = (tmp_path / "course" / "feedback" / student / lesson / f"{lesson}.html").read_text()
+                for secret in ["BEGIN HIDDEN TESTS", "_hidden(", "autograder.instructor"]:
+                    assert secret not in feedback, f"{student}'s feedback on {lesson} shows hidden tests"
     with open(tmp_path / "course" / "grades.csv") as export:
         rows = list(csv.DictReader(export))
     assert {row["student_id"] for row in rows} == set(STUDENTS)

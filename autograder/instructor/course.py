@@ -72,9 +72,11 @@ class Course:
         (self.root / "source").mkdir(parents=True, exist_ok=True)
         for lesson in self.lessons:
             shutil.copytree(SOLUTIONS / lesson, self.root / "source" / lesson, dirs_exist_ok=True)
-        (self.root / "nbgrader_config.py").write_text(
+        (self.root / "nbgrader_config.py").write_text(  # the repository's settings, in nbgrader's usual folders
             "c = get_config()\n"
-            "c.CourseDirectory.course_id = 'lstm-from-parts'\n"
+            f"load_subconfig({str(REPO / 'nbgrader_config.py')!r})\n"
+            "c.CourseDirectory.source_directory = 'source'\n"
+            "c.CourseDirectory.release_directory = 'release'\n"
             f"c.Execute.timeout = {int(cell_timeout)}\n")
         for lesson in self.lessons:
             self.nbgrader("generate_assignment", lesson, "--force")
