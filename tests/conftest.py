@@ -13,6 +13,7 @@ CONTRACT = {
     "01_gates": ["sigmoid", "sigmoid_grad", "tanh_via_sigmoid", "gate", "gated_product_grads"],
     "02_cell_state": ["cell_update", "cell_output", "counter_params", "latch_params"],
     "03_lstm_cell": ["lstm_cell_forward", "lstm_forward", "init_lstm_params", "params_from_torch"],
+    "04_backprop": ["lstm_cell_backward", "lstm_backward", "numerical_gradient", "relative_error"],
 }
 
 

@@ -100,3 +100,50 @@ def params_from_torch(module):
     suffix = "_l0" if hasattr(module, "weight_ih_l0") else ""
     return {name: getattr(module, f"{torch_name}{suffix}").detach().cpu().double().numpy().copy()
             for name, torch_name in [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")]}
+
+
+# 04_backprop
+
+def lstm_cell_backward(dh, dc, cache):
+    """Gradients of one step, given dL/dh and dL/dc of this step's outputs: (dx, dh_prev, dc_prev, grads)."""
+    x, h_prev, c_prev, i, f, g, o, c, params = cache
+    tanh_c = np.tanh(c)
+    dc = dc + dh * o * (1.0 - tanh_c**2)          # c reaches the loss directly and through h
+    do = dh * tanh_c
+    di, df, dg = dc * g, dc * c_prev, dc * i
+    dz = np.concatenate([di * i * (1 - i), df * f * (1 - f), dg * (1 - g**2), do * o * (1 - o)], axis=1)
+    grads = {"W_ih": dz.T @ x, "W_hh": dz.T @ h_prev, "b_ih": dz.sum(axis=0), "b_hh": dz.sum(axis=0)}
+    return dz @ params["W_ih"], dz @ params["W_hh"], dc * f, grads
+
+
+def lstm_backward(dhs, cache, dh_T=None, dc_T=None):
+    """Backpropagation through time over lstm_forward's caches: (dxs, dh0, dc0, grads)."""
+    dh = np.zeros_like(dhs[0]) if dh_T is None else dh_T
+    dc = np.zeros_like(dhs[0]) if dc_T is None else dc_T
+    grads, dxs = None, []
+    for t in reversed(range(len(cache))):
+        dx, dh, dc, step = lstm_cell_backward(dhs[t] + dh, dc, cache[t])
+        grads = step if grads is None else {k: grads[k] + step[k] for k in grads}
+        dxs.append(dx)
+    return np.stack(dxs[::-1]), dh, dc, grads
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    """Central differences of the scalar function f at array x, one entry at a time; x is left unchanged."""
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + eps
+        up = f(x)
+        x[index] = old - eps
+        down = f(x)
+        x[index] = old
+        grad[index] = (up - down) / (2 * eps)
+    return grad
+
+
+def relative_error(a, b):
+    """max |a - b| / max(1e-8, |a| + |b|), as a Python float."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))

@@ -1,0 +1,252 @@
+"""Checks for lesson 04, backpropagation through time.
+
+The ground truth is PyTorch's autograd on the same LSTM, in float64. The usual
+mistakes are modelled by giving autograd a slightly different graph (a tanh
+whose derivative is 1 - y instead of 1 - y**2, a cell state cut off from h, a
+cell path cut between steps, ...), so that a wrong gradient can be matched to
+the mistake that produces it without writing the backward pass here.
+"""
+import itertools
+
+import numpy as np
+import torch
+
+from autograder.checking import as_array, call, expect_close, show
+from autograder.lstm_cell import TOLERANCE, compare_lstm_cell_forward, random_params
+
+GRADIENT_TOLERANCE = dict(rtol=1e-7, atol=1e-10)
+PARAMS = ["W_ih", "W_hh", "b_ih", "b_hh"]
+
+
+class TanhWithWrongDerivative(torch.autograd.Function):
+    """tanh whose backward uses 1 - y, the classic slip for 1 - y**2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = torch.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (1 - y)
+
+
+def torch_step(x, h, c, P, wrong_candidate_tanh=False, wrong_output_tanh=False, c_not_through_h=False):
+    """One LSTM step in torch ops on tensors, with optional mistakes in the graph."""
+    z = x @ P["W_ih"].T + P["b_ih"] + h @ P["W_hh"].T + P["b_hh"]
+    zi, zf, zg, zo = z.chunk(4, dim=-1)
+    candidate = TanhWithWrongDerivative.apply if wrong_candidate_tanh else torch.tanh
+    squash = TanhWithWrongDerivative.apply if wrong_output_tanh else torch.tanh
+    c_next = torch.sigmoid(zf) * c + torch.sigmoid(zi) * candidate(zg)
+    h_next = torch.sigmoid(zo) * squash(c_next.detach() if c_not_through_h else c_next)
+    return h_next, c_next
+
+
+def autograd(xs, h0, c0, params, dhs, dh_T, dc_T, cut_cell_path=False, cut_hidden_path=False, params_last_step_only=False,
+             **mistakes):
+    """Gradients of L = sum(hs * dhs) + sum(h_T * dh_T) + sum(c_T * dc_T) by autograd: {name: array}."""
+    X = torch.tensor(xs, requires_grad=True)
+    H0, C0 = torch.tensor(h0, requires_grad=True), torch.tensor(c0, requires_grad=True)
+    P = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    h, c, loss = H0, C0, 0
+    for t in range(len(xs)):
+        step_params = P if not params_last_step_only or t == 0 else {k: v.detach() for k, v in P.items()}
+        h_in = h.detach() if cut_hidden_path and t > 0 else h
+        h, c = torch_step(X[t], h_in, c.detach() if cut_cell_path and t > 0 else c, step_params, **mistakes)
+        loss = loss + (h * torch.tensor(dhs[t])).sum()
+    loss = loss + (h * torch.tensor(dh_T)).sum() + (c * torch.tensor(dc_T)).sum()
+    loss.backward()
+    grads = {"dxs": X.grad.numpy(), "dh0": H0.grad.numpy(), "dc0": C0.grad.numpy()}
+    grads.update({k: (v.grad.numpy() if v.grad is not None else np.zeros_like(params[k])) for k, v in P.items()})
+    return grads
+
+
+def mistake_models(xs, h0, c0, params, dhs, dh_T, dc_T, sequence):
+    """{description: gradients} for the classic mistakes."""
+    args = (xs, h0, c0, params, dhs, dh_T, dc_T)
+    models = {
+        "use 1 - g for the candidate's tanh derivative; it is 1 - g**2":
+            autograd(*args, wrong_candidate_tanh=True),
+        "use 1 - tanh(c) for the output's tanh derivative; it is 1 - tanh(c)**2":
+            autograd(*args, wrong_output_tanh=True),
+        "forget the gradient that reaches c through h: dc += dh * o * (1 - tanh(c)**2)":
+            autograd(*args, c_not_through_h=True),
+    }
+    if sequence:
+        models["do not pass dc_prev back to the previous step: dc accumulates along the cell path"] = \
+            autograd(*args, cut_cell_path=True)
+        models["overwrite the parameter gradients at each step instead of summing them over time"] = \
+            autograd(*args, params_last_step_only=True)
+        models["drop the dh_prev that comes back from the next step: step t's dh is dhs[t] plus it"] = \
+            autograd(*args, cut_hidden_path=True)
+    right = autograd(*args)
+    models["average the parameter gradients over the batch instead of summing them"] = \
+        {k: (v / xs.shape[1] if k in PARAMS else v) for k, v in right.items()}
+    return right, models
+
+
+def compare_gradients(got, right, models, name, labels=None):
+    """Compare each gradient; name the wrong one (by `labels`, if given), by how much, and the mistake it matches."""
+    __tracebackhide__ = True
+    for key, want in right.items():
+        label = (labels or {}).get(key, key)
+        value = as_array(got[key], f"{label} from {name}", want.shape)
+        if np.allclose(value, want, **GRADIENT_TOLERANCE):
+            continue
+        error = float(np.max(np.abs(value - want) / np.maximum(1e-8, np.abs(value) + np.abs(want))))
+        lines = [f"{name}: the gradient {label} is wrong (relative error {error:.1e}; it must be below 1e-7).",
+                 f"  expected: {show(want)}", f"  got:      {show(value)}"]
+        lines += diagnosis(got, right, models, key, value)
+        raise AssertionError("\n".join(lines))
+
+
+def diagnosis(got, right, models, key, value):
+    """The lines naming the mistake that a wrong gradient matches: a modelled mistake, or the gate blocks reordered."""
+    def close(a, b):
+        return np.allclose(np.asarray(a, dtype=float), b, rtol=1e-6, atol=1e-9)
+
+    matched = [description for description, model in models.items() if all(close(got[k], model[k]) for k in right)]
+    matched = matched or [description for description, model in models.items() if close(value, model[key])]
+    if matched:
+        return [f"This is what you get if you {matched[0]}."]
+    for order in itertools.permutations(range(4)):
+        if order != (0, 1, 2, 3) and all(close(got[k], np.concatenate([np.split(right[k], 4)[j] for j in order])) for k in PARAMS):
+            names = ", ".join("ifgo"[order.index(j)] for j in range(4))
+            return [f"The parameter gradients have their blocks in the order {names}: stack dz as [di, df, dg, do], "
+                    "the order of the forward pass (i, f, g, o)."]
+    return []
+
+
+def unpack(got, name, count, what):
+    """Check the shape of a returned tuple whose last element is the grads dict."""
+    __tracebackhide__ = True
+    if not isinstance(got, tuple) or len(got) != count or not isinstance(got[-1], dict) or set(got[-1]) != set(PARAMS):
+        raise AssertionError(f"{name} must return {what}, with grads a dict with keys W_ih, W_hh, b_ih, b_hh.")
+    return got
+
+
+def compare_lstm_cell_backward(lstm_cell_backward, lstm_cell_forward, x, h_prev, c_prev, params, dh, dc):
+    """lstm_cell_backward after the learner's own forward, against autograd, for one case."""
+    __tracebackhide__ = True
+    compare_lstm_cell_forward(lstm_cell_forward, x, h_prev, c_prev, params)
+    N, H = h_prev.shape
+    name = f"lstm_cell_backward(dh, dc, cache) with N = {N}, D = {x.shape[1]}, H = {H}"
+    _, _, cache = lstm_cell_forward(x.copy(), h_prev.copy(), c_prev.copy(), {k: v.copy() for k, v in params.items()})
+    dx, dh_prev, dc_prev, grads = unpack(call(lstm_cell_backward, name, dh, dc, cache, copy_inputs=False),
+                                         name, 4, "(dx, dh_prev, dc_prev, grads)")
+    got = {"dxs": np.asarray(dx)[None], "dh0": dh_prev, "dc0": dc_prev, **grads}
+    right, models = mistake_models(x[None], h_prev, c_prev, params, np.zeros((1, N, H)), dh, dc, sequence=False)
+    compare_gradients(got, right, models, name, labels={"dxs": "dx", "dh0": "dh_prev", "dc0": "dc_prev"})
+
+
+def check_lstm_cell_backward(lstm_cell_backward, lstm_cell_forward):
+    """lstm_cell_backward: every gradient of one step matches autograd to a relative error below 1e-7."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(5)
+    for N, D, H in [(2, 3, 4), (1, 1, 1), (3, 2, 5)]:
+        params = random_params(rng, D, H)
+        compare_lstm_cell_backward(lstm_cell_backward, lstm_cell_forward, rng.normal(size=(N, D)), rng.normal(size=(N, H)),
+                                   rng.normal(size=(N, H)), params, rng.normal(size=(N, H)), rng.normal(size=(N, H)))
+
+
+def compare_lstm_backward(lstm_backward, lstm_forward, xs, h0, c0, params, dhs, dh_T, dc_T):
+    """lstm_backward after the learner's own lstm_forward, against autograd, for one case; dh_T, dc_T may be None."""
+    __tracebackhide__ = True
+    T, N, D = xs.shape
+    H = h0.shape[1]
+    extra = ", dh_T, dc_T" if dh_T is not None else ""
+    name = f"lstm_backward(dhs, cache{extra}) with T = {T}, N = {N}, D = {D}, H = {H}"
+    hs, _, cache = lstm_forward(xs.copy(), h0.copy(), c0.copy(), {k: v.copy() for k, v in params.items()})
+    if not np.allclose(hs, autograd_free_forward(xs, h0, c0, params), **TOLERANCE):
+        raise AssertionError("Your lstm_forward does not match PyTorch: make it pass its own check first.")
+    args = (dhs, cache) if dh_T is None else (dhs, cache, dh_T, dc_T)
+    dxs, dh0, dc0, grads = unpack(call(lstm_backward, name, *args, copy_inputs=False), name, 4, "(dxs, dh0, dc0, grads)")
+    zeros = np.zeros((N, H))
+    right, models = mistake_models(xs, h0, c0, params, dhs, zeros if dh_T is None else dh_T,
+                                   zeros if dc_T is None else dc_T, sequence=True)
+    compare_gradients({"dxs": dxs, "dh0": dh0, "dc0": dc0, **grads}, right, models, name)
+
+
+def autograd_free_forward(xs, h0, c0, params):
+    """The hidden states of the torch graph used as ground truth, without gradients."""
+    with torch.no_grad():
+        h, c, hs = torch.tensor(h0), torch.tensor(c0), []
+        P = {k: torch.tensor(v) for k, v in params.items()}
+        for x in torch.tensor(xs):
+            h, c = torch_step(x, h, c, P)
+            hs.append(h.numpy())
+    return np.stack(hs)
+
+
+def check_lstm_backward(lstm_backward, lstm_forward):
+    """lstm_backward: every gradient of a sequence matches autograd, with and without dh_T and dc_T."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(6)
+    for T, N, D, H, final in [(4, 2, 3, 3, False), (6, 3, 2, 4, True), (1, 1, 2, 2, True)]:
+        params = random_params(rng, D, H)
+        state = (rng.normal(size=(N, H)), rng.normal(size=(N, H))) if final else (None, None)
+        compare_lstm_backward(lstm_backward, lstm_forward, rng.normal(size=(T, N, D)), rng.normal(size=(N, H)),
+                              rng.normal(size=(N, H)), params, rng.normal(size=(T, N, H)), *state)
+
+
+CUBIC_HINT = "f(x) = sum(exp(3 x)) at"
+
+
+def compare_numerical_gradient(numerical_gradient, x, eps):
+    """numerical_gradient of f(x) = sum(exp(3x)), whose central difference is exp(3x) sinh(3 eps) / eps exactly."""
+    __tracebackhide__ = True
+    calls = []
+
+    def f(v):
+        calls.append(np.shape(v))
+        return float(np.sum(np.exp(3.0 * np.asarray(v))))
+
+    name = f"numerical_gradient(f, x, eps={eps}) for {CUBIC_HINT} x = {show(x)}"
+    got = call(numerical_gradient, name, f, x, eps) if eps is not None else call(numerical_gradient, name, f, x)
+    step = 1e-6 if eps is None else eps
+    central = np.exp(3 * x) * np.sinh(3 * step) / step
+    if calls and any(shape != x.shape for shape in calls):
+        raise AssertionError(f"{name} called f with an array of shape {calls[0]}; call it with arrays shaped like x, {x.shape}.")
+    expect_close(got, central, name, rtol=1e-6, atol=1e-9, mistakes={
+        "take a forward difference (f(x + eps) - f(x)) / eps; the central one is (f(x + eps) - f(x - eps)) / (2 eps)":
+            np.exp(3 * x) * np.expm1(3 * step) / step,
+        "forget to divide by 2 eps (or divide by eps only)": 2 * central,
+        "ignore the eps argument and use another step": np.exp(3 * x) * np.sinh(3 * 1e-4) / 1e-4 if step != 1e-4 else 2 * central,
+    })
+
+
+def check_numerical_gradient(numerical_gradient):
+    """numerical_gradient: central differences with the given eps, any shape, x left unchanged."""
+    __tracebackhide__ = True
+    compare_numerical_gradient(numerical_gradient, np.array([0.1, -0.4, 0.7]), None)
+    compare_numerical_gradient(numerical_gradient, np.array([[0.3, -0.2], [0.0, 0.5]]), 1e-2)
+    compare_numerical_gradient(numerical_gradient, np.array([0.2, 1.0]), 0.1)
+
+
+RELATIVE_ERROR_CASES = [  # (a, b, expected), worked out by hand
+    ([1.0, 2.0], [1.0, 2.2], 0.2 / 4.2),
+    ([[3.0, -1.0]], [[3.0, 1.0]], 1.0),
+    ([0.0, 0.0], [0.0, 0.0], 0.0),
+    ([1e-10], [0.0], 1e-2),
+    ([5.0, 0.5], [4.9, 0.6], abs(0.5 - 0.6) / 1.1),  # the largest ratio, not the ratio of the largest values
+]
+
+
+def check_relative_error(relative_error):
+    """relative_error: max |a - b| / max(1e-8, |a| + |b|), elementwise then the largest, as a Python float."""
+    __tracebackhide__ = True
+    for a, b, want in RELATIVE_ERROR_CASES:
+        name = f"relative_error(a, b) for a = {a}, b = {b}"
+        got = call(relative_error, name, np.array(a), np.array(b),
+                   hint="When a and b are both 0 the denominator is 0: use max(1e-8, |a| + |b|) as the denominator.")
+        if not isinstance(got, float):
+            raise AssertionError(f"{name} returned a {type(got).__name__}; return a Python float (float(...)).")
+        if not np.isfinite(got):
+            raise AssertionError(f"{name} returned {got}: when a and b are both 0 the denominator is 0. "
+                                 "Use max(1e-8, |a| + |b|) as the denominator.")
+        if not np.isclose(got, want, rtol=1e-9, atol=1e-15):
+            hint = {1e-2: " Without the 1e-8 floor you get 1.0 here: the denominator is max(1e-8, |a| + |b|)."}.get(want, "")
+            raise AssertionError(f"{name} returned {got!r}, expected {want!r}: the largest of |a - b| / max(1e-8, |a| + |b|), "
+                                 f"elementwise, with absolute values in the denominator.{hint}")

@@ -1,0 +1,234 @@
+"""Lesson 04, instructor-only: hidden checks on random cases, and the catalogue of variants (see gates.py)."""
+import numpy as np
+
+from autograder.backprop import (compare_lstm_backward, compare_lstm_cell_backward, compare_numerical_gradient,
+                                 random_params)
+from autograder.checking import call
+from autograder.instructor import reference
+
+
+def check_lstm_cell_backward_hidden(lstm_cell_backward, lstm_cell_forward, seed):
+    """lstm_cell_backward against autograd on random sizes, states and weight scales."""
+    rng = np.random.default_rng(seed)
+    for scale in [0.2, 0.7, 1.5]:
+        N, D, H = (int(v) for v in rng.integers(1, 7, size=3))
+        compare_lstm_cell_backward(lstm_cell_backward, lstm_cell_forward, rng.normal(size=(N, D)), rng.normal(size=(N, H)),
+                                   rng.normal(0, 2, size=(N, H)), random_params(rng, D, H, scale),
+                                   rng.normal(size=(N, H)), rng.normal(size=(N, H)))
+
+
+def check_lstm_backward_hidden(lstm_backward, lstm_forward, seed):
+    """lstm_backward against autograd on random sizes and lengths, with and without dh_T, dc_T."""
+    rng = np.random.default_rng(seed)
+    for T, final in [(2, False), (9, True), (15, False)]:
+        N, D, H = (int(v) for v in rng.integers(1, 6, size=3))
+        state = (rng.normal(size=(N, H)), rng.normal(size=(N, H))) if final else (None, None)
+        compare_lstm_backward(lstm_backward, lstm_forward, rng.normal(size=(T, N, D)), rng.normal(size=(N, H)),
+                              rng.normal(size=(N, H)), random_params(rng, D, H), rng.normal(size=(T, N, H)), *state)
+
+
+def check_numerical_gradient_hidden(numerical_gradient, seed):
+    """numerical_gradient on random shapes and steps."""
+    rng = np.random.default_rng(seed)
+    for shape, eps in [((4,), 1e-3), ((2, 3), 0.05), ((2, 2, 2), None)]:
+        compare_numerical_gradient(numerical_gradient, rng.uniform(-1, 1, size=shape), eps)
+
+
+def check_relative_error_hidden(relative_error, seed):
+    """relative_error against the reference on random arrays, zeros and tiny values included."""
+    rng = np.random.default_rng(seed)
+    for shape in [(5,), (3, 4), (2, 2, 2)]:
+        a = rng.normal(size=shape) * rng.choice([1e-12, 1.0, 1e3], size=shape)
+        b = a + rng.normal(0, 1e-3, size=shape) * (rng.uniform(size=shape) < 0.5)
+        a.flat[0] = b.flat[0] = 0.0
+        got = call(relative_error, f"relative_error(a, b) for arrays of shape {shape}", a, b)
+        want = reference.relative_error(a, b)
+        if not (isinstance(got, float) and np.isclose(got, want, rtol=1e-9, atol=1e-15)):
+            raise AssertionError(f"relative_error(a, b) for arrays of shape {shape} returned {got!r}, expected {want!r}.")
+
+
+CELL_BACKWARD = '''
+def lstm_cell_backward(dh, dc, cache):
+    x, h_prev, c_prev, i, f, g, o, c, params = cache
+    tanh_c = np.tanh(c)
+    dc = dc + {through_h}
+    do = dh * tanh_c
+    di, df, dg = dc * g, dc * c_prev, dc * i
+    dz = np.concatenate([{blocks}], axis=1)
+    grads = {{"W_ih": dz.T @ x, "W_hh": dz.T @ h_prev, "b_ih": dz.sum(axis=0), "b_hh": dz.sum(axis=0)}}
+    return dz @ params["W_ih"], dz @ params["W_hh"], dc * f, grads
+'''
+RIGHT_THROUGH_H = "dh * o * (1 - tanh_c ** 2)"
+RIGHT_BLOCKS = "di * i * (1 - i), df * f * (1 - f), dg * (1 - g ** 2), do * o * (1 - o)"
+
+SEQUENCE_BACKWARD = '''
+def lstm_backward(dhs, cache, dh_T=None, dc_T=None):
+    dh = np.zeros_like(dhs[0]) if dh_T is None else dh_T
+    dc = np.zeros_like(dhs[0]) if dc_T is None else dc_T
+    grads, dxs = None, []
+    for t in reversed(range(len(cache))):
+        dx, dh, {dc_name}, step = lstm_cell_backward({dh_in}, dc, cache[t])
+        grads = {accumulate}
+        dxs.append(dx)
+    return np.stack(dxs[::-1]), dh, {dc_name}, grads
+'''
+
+NUMERICAL = '''
+def numerical_gradient(f, x, eps=1e-6):
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + {step}
+        up = f(x)
+        x[index] = old{minus}
+        down = f(x)
+        x[index] = old
+        grad[index] = (up - down) / ({divisor})
+    return grad
+'''
+
+WRONG = {
+    "lstm_cell_backward": {
+        "1 - tanh(c) instead of 1 - tanh(c)**2": CELL_BACKWARD.format(through_h="dh * o * (1 - tanh_c)", blocks=RIGHT_BLOCKS),
+        "1 - g instead of 1 - g**2": CELL_BACKWARD.format(through_h=RIGHT_THROUGH_H,
+                                                          blocks="di * i * (1 - i), df * f * (1 - f), dg * (1 - g), do * o * (1 - o)"),
+        "no gradient to c through h": CELL_BACKWARD.format(through_h="0", blocks=RIGHT_BLOCKS),
+        "gate blocks stacked i, f, o, g": CELL_BACKWARD.format(
+            through_h=RIGHT_THROUGH_H, blocks="di * i * (1 - i), df * f * (1 - f), do * o * (1 - o), dg * (1 - g ** 2)"),
+    },
+    "lstm_backward": {
+        "dc not passed back": SEQUENCE_BACKWARD.format(dc_name="dc_prev", dh_in="dhs[t] + dh",
+                                                       accumulate="step if grads is None else {k: grads[k] + step[k] for k in grads}"),
+        "gradients overwritten, not summed over time": SEQUENCE_BACKWARD.format(dc_name="dc", dh_in="dhs[t] + dh", accumulate="step"),
+        "gradient from the next step dropped": SEQUENCE_BACKWARD.format(
+            dc_name="dc", dh_in="dhs[t] + (dh if t == len(cache) - 1 else 0)",
+            accumulate="step if grads is None else {k: grads[k] + step[k] for k in grads}"),
+    },
+    "numerical_gradient": {
+        "forward difference": NUMERICAL.format(step="eps", minus="", divisor="eps"),
+        "step fixed at 1e-4": NUMERICAL.format(step="1e-4", minus=" - 1e-4", divisor="2 * 1e-4"),
+        "divides by eps only": NUMERICAL.format(step="eps", minus=" - eps", divisor="eps"),
+        "x left modified": '''
+def numerical_gradient(f, x, eps=1e-6):
+    grad = np.zeros_like(x, dtype=float)
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + eps
+        up = f(x)
+        x[index] = old - eps
+        down = f(x)
+        grad[index] = (up - down) / (2 * eps)
+    return grad
+''',
+    },
+    "relative_error": {
+        "no floor": "def relative_error(a, b):\n    return float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b))))\n",
+        "mean instead of max": "def relative_error(a, b):\n    return float(np.mean(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))\n",
+        "ratio of the largest values": "def relative_error(a, b):\n    return float(np.max(np.abs(a - b)) / max(1e-8, np.max(np.abs(a) + np.abs(b))))\n",
+        "no absolute values below": "def relative_error(a, b):\n    return float(np.max(np.abs(a - b) / np.maximum(1e-8, a + b)))\n",
+    },
+}
+
+RIGHT = {
+    "lstm_cell_backward": {
+        "slices and einsum": '''
+def lstm_cell_backward(dh, dc, cache):
+    x, h_prev, c_prev, i, f, g, o, c, params = cache
+    H = c.shape[1]
+    dc_total = dc + dh * o * (1 - np.tanh(c) ** 2)
+    dz = np.zeros((c.shape[0], 4 * H))
+    dz[:, :H] = dc_total * g * i * (1 - i)
+    dz[:, H:2 * H] = dc_total * c_prev * f * (1 - f)
+    dz[:, 2 * H:3 * H] = dc_total * i * (1 - g * g)
+    dz[:, 3 * H:] = dh * np.tanh(c) * o * (1 - o)
+    db = dz.sum(axis=0)
+    grads = {"W_ih": np.einsum("nk,nd->kd", dz, x), "W_hh": np.einsum("nk,nh->kh", dz, h_prev), "b_ih": db, "b_hh": db.copy()}
+    return dz @ params["W_ih"], dz @ params["W_hh"], dc_total * f, grads
+''',
+        "derivatives from sigmoid_grad-like helpers": '''
+def lstm_cell_backward(dh, dc, cache):
+    x, h_prev, c_prev, i, f, g, o, c, params = cache
+    d_sigmoid = lambda s: s * (1 - s)
+    d_tanh = lambda t: 1 - t ** 2
+    dc = dc + dh * o * d_tanh(np.tanh(c))
+    dz = np.hstack([dc * g * d_sigmoid(i), dc * c_prev * d_sigmoid(f), dc * i * d_tanh(g), dh * np.tanh(c) * d_sigmoid(o)])
+    grads = {"W_ih": dz.T.dot(x), "W_hh": dz.T.dot(h_prev), "b_ih": np.sum(dz, 0), "b_hh": np.sum(dz, 0)}
+    return dz.dot(params["W_ih"]), dz.dot(params["W_hh"]), dc * f, grads
+''',
+    },
+    "lstm_backward": {
+        "preallocated arrays": '''
+def lstm_backward(dhs, cache, dh_T=None, dc_T=None):
+    T = len(cache)
+    dh = np.zeros_like(dhs[0]) if dh_T is None else dh_T.copy()
+    dc = np.zeros_like(dhs[0]) if dc_T is None else dc_T.copy()
+    dxs = None
+    grads = {}
+    for t in range(T - 1, -1, -1):
+        dx, dh, dc, step = lstm_cell_backward(dhs[t] + dh, dc, cache[t])
+        if dxs is None:
+            dxs = np.zeros((T,) + dx.shape)
+        dxs[t] = dx
+        for name, value in step.items():
+            grads[name] = grads.get(name, 0) + value
+    return dxs, dh, dc, grads
+''',
+        "zip over reversed steps": '''
+def lstm_backward(dhs, cache, dh_T=None, dc_T=None):
+    dh = 0 * dhs[0] if dh_T is None else dh_T
+    dc = 0 * dhs[0] if dc_T is None else dc_T
+    total = {name: 0.0 for name in ("W_ih", "W_hh", "b_ih", "b_hh")}
+    dxs = []
+    for dh_t, step_cache in zip(dhs[::-1], cache[::-1]):
+        dx, dh, dc, step = lstm_cell_backward(dh_t + dh, dc, step_cache)
+        total = {name: total[name] + step[name] for name in total}
+        dxs.insert(0, dx)
+    return np.array(dxs), dh, dc, total
+''',
+    },
+    "numerical_gradient": {
+        "a fresh copy for every evaluation": '''
+def numerical_gradient(f, x, eps=1e-6):
+    grad = np.zeros(np.shape(x))
+    for index in np.ndindex(grad.shape):
+        plus, minus = np.array(x, dtype=float), np.array(x, dtype=float)
+        plus[index] += eps
+        minus[index] -= eps
+        grad[index] = (f(plus) - f(minus)) / (2 * eps)
+    return grad
+''',
+        "flat indices": '''
+def numerical_gradient(f, x, eps=1e-6):
+    work = np.array(x, dtype=float)
+    flat = work.reshape(-1)
+    grad = np.zeros(flat.size)
+    for k in range(flat.size):
+        keep = flat[k]
+        flat[k] = keep + eps
+        up = f(work)
+        flat[k] = keep - eps
+        down = f(work)
+        flat[k] = keep
+        grad[k] = (up - down) / (2 * eps)
+    return grad.reshape(work.shape)
+''',
+    },
+    "relative_error": {
+        "python loop": '''
+def relative_error(a, b):
+    worst = 0.0
+    for u, v in zip(np.ravel(a), np.ravel(b)):
+        worst = max(worst, abs(u - v) / max(1e-8, abs(u) + abs(v)))
+    return float(worst)
+''',
+        "np.divide with a floor": '''
+def relative_error(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return np.divide(np.abs(a - b), np.clip(np.abs(a) + np.abs(b), 1e-8, None)).max().item()
+''',
+    },
+}
+
+# The example class's student with typical mistakes picks these.
+TYPICAL_MISTAKES = {"lstm_cell_backward": "1 - tanh(c) instead of 1 - tanh(c)**2", "relative_error": "no floor"}

@@ -1,0 +1,78 @@
+"""Lesson 04: the reference backward pass against autograd and finite differences, and messages that name the mistake."""
+import numpy as np
+import pytest
+import torch
+
+from autograder import backprop as visible
+from autograder.instructor import backprop as hidden
+from autograder.instructor import reference
+from autograder.lstm_cell import random_params
+from conftest import learner_namespace
+
+LESSON = "04_backprop"
+
+
+def test_reference_backward_matches_torch_lstm_autograd():
+    rng = np.random.default_rng(0)
+    T, N, D, H = 5, 2, 3, 4
+    params = random_params(rng, D, H)
+    xs, h0, c0 = rng.normal(size=(T, N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    dhs, dh_T, dc_T = rng.normal(size=(T, N, H)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    _, _, cache = reference.lstm_forward(xs, h0, c0, params)
+    dxs, dh0, dc0, grads = reference.lstm_backward(dhs, cache, dh_T, dc_T)
+    module = torch.nn.LSTM(D, H, dtype=torch.float64)
+    module.load_state_dict({f"{t}_l0": torch.tensor(params[k]) for k, t in
+                            [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")]})
+    X, H0, C0 = (torch.tensor(a, requires_grad=True) for a in (xs, h0[None], c0[None]))
+    out, (h, c) = module(X, (H0, C0))
+    ((out * torch.tensor(dhs)).sum() + (h[0] * torch.tensor(dh_T)).sum() + (c[0] * torch.tensor(dc_T)).sum()).backward()
+    assert reference.relative_error(dxs, X.grad.numpy()) < 1e-10
+    assert reference.relative_error(dh0, H0.grad[0].numpy()) < 1e-10
+    assert reference.relative_error(dc0, C0.grad[0].numpy()) < 1e-10
+    assert reference.relative_error(grads["W_hh"], module.weight_hh_l0.grad.numpy()) < 1e-10
+
+
+def test_reference_numerical_gradient_and_relative_error():
+    x = np.array([[0.3, -1.2], [2.0, 0.1]])
+    np.testing.assert_allclose(reference.numerical_gradient(lambda v: np.sum(np.sin(v)), x), np.cos(x), rtol=1e-8)
+    assert reference.relative_error(np.zeros(3), np.zeros(3)) == 0.0
+    for a, b, want in visible.RELATIVE_ERROR_CASES:
+        assert np.isclose(reference.relative_error(np.array(a), np.array(b)), want, rtol=1e-12)
+
+
+DIAGNOSES = [
+    ("lstm_cell_backward", "1 - tanh(c) instead of 1 - tanh(c)**2", "1 - tanh(c)**2"),
+    ("lstm_cell_backward", "1 - g instead of 1 - g**2", "1 - g**2"),
+    ("lstm_cell_backward", "no gradient to c through h", "reaches c through h"),
+    ("lstm_cell_backward", "gate blocks stacked i, f, o, g", "in the order i, f, o, g"),
+    ("lstm_backward", "dc not passed back", "do not pass dc_prev back"),
+    ("lstm_backward", "gradients overwritten, not summed over time", "summing them over time"),
+    ("lstm_backward", "gradient from the next step dropped", "drop the dh_prev"),
+    ("numerical_gradient", "forward difference", "forward difference"),
+    ("numerical_gradient", "step fixed at 1e-4", "ignore the eps argument"),
+    ("numerical_gradient", "x left modified", "changed its input in place"),
+    ("relative_error", "no floor", "max(1e-8, |a| + |b|)"),
+]
+
+
+@pytest.mark.parametrize("name, label, phrase", DIAGNOSES)
+def test_failure_messages_name_the_mistake(name, label, phrase):
+    namespace = learner_namespace(LESSON, {name: hidden.WRONG[name][label]})
+    check = getattr(visible, f"check_{name}")
+    with pytest.raises(AssertionError) as failure:
+        if name == "lstm_cell_backward":
+            check(namespace[name], namespace["lstm_cell_forward"])
+        elif name == "lstm_backward":
+            check(namespace[name], namespace["lstm_forward"])
+        else:
+            check(namespace[name])
+    assert phrase in str(failure.value), str(failure.value)
+
+
+def test_averaging_over_the_batch_is_named():
+    def lstm_cell_backward(dh, dc, cache):
+        dx, dh_prev, dc_prev, grads = reference.lstm_cell_backward(dh, dc, cache)
+        return dx, dh_prev, dc_prev, {k: v / dh.shape[0] for k, v in grads.items()}
+
+    with pytest.raises(AssertionError, match="average the parameter gradients over the batch"):
+        visible.check_lstm_cell_backward(lstm_cell_backward, reference.lstm_cell_forward)
