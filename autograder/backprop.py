@@ -84,14 +84,18 @@ def mistake_models(xs, h0, c0, params, dhs, dh_T, dc_T, sequence):
     right = autograd(*args)
     models["average the parameter gradients over the batch instead of summing them"] = \
         {k: (v / xs.shape[1] if k in PARAMS else v) for k, v in right.items()}
+    if sequence:
+        models["average the parameter gradients over time instead of summing them"] = \
+            {k: (v / len(xs) if k in PARAMS else v) for k, v in right.items()}
+        models["return dxs in reverse order: dxs[t] belongs to xs[t]"] = {**right, "dxs": right["dxs"][::-1]}
     return right, models
 
 
-def compare_gradients(got, right, models, name, labels=None):
-    """Compare each gradient; name the wrong one (by `labels`, if given), by how much, and the mistake it matches."""
+def compare_gradients(got, right, models, name):
+    """Compare each gradient; name the wrong one, by how much, and the mistake it matches."""
     __tracebackhide__ = True
     for key, want in right.items():
-        label = (labels or {}).get(key, key)
+        label = key
         value = as_array(got[key], f"{label} from {name}", want.shape)
         if np.allclose(value, want, **GRADIENT_TOLERANCE):
             continue
@@ -133,12 +137,21 @@ def compare_lstm_cell_backward(lstm_cell_backward, lstm_cell_forward, x, h_prev,
     compare_lstm_cell_forward(lstm_cell_forward, x, h_prev, c_prev, params)
     N, H = h_prev.shape
     name = f"lstm_cell_backward(dh, dc, cache) with N = {N}, D = {x.shape[1]}, H = {H}"
-    _, _, cache = lstm_cell_forward(x.copy(), h_prev.copy(), c_prev.copy(), {k: v.copy() for k, v in params.items()})
-    dx, dh_prev, dc_prev, grads = unpack(call(lstm_cell_backward, name, dh, dc, cache, copy_inputs=False),
-                                         name, 4, "(dx, dh_prev, dc_prev, grads)")
-    got = {"dxs": np.asarray(dx)[None], "dh0": dh_prev, "dc0": dc_prev, **grads}
     right, models = mistake_models(x[None], h_prev, c_prev, params, np.zeros((1, N, H)), dh, dc, sequence=False)
-    compare_gradients(got, right, models, name, labels={"dxs": "dx", "dh0": "dh_prev", "dc0": "dc_prev"})
+    right, models = one_step(right), {description: one_step(model) for description, model in models.items()}
+    _, _, cache = lstm_cell_forward(x.copy(), h_prev.copy(), c_prev.copy(), {k: v.copy() for k, v in params.items()})
+    dx, dh_prev, dc_prev, grads = unpack(call(lstm_cell_backward, name, dh, dc, cache, error_hint=CACHE_HINT),
+                                         name, 4, "(dx, dh_prev, dc_prev, grads)")
+    compare_gradients({"dx": dx, "dh_prev": dh_prev, "dc_prev": dc_prev, **grads}, right, models, name)
+
+
+def one_step(gradients):
+    """Gradients of a one-step sequence, under the names of a single step."""
+    renamed = {"dxs": "dx", "dh0": "dh_prev", "dc0": "dc_prev"}
+    return {renamed.get(k, k): (v[0] if k == "dxs" else v) for k, v in gradients.items()}
+
+
+CACHE_HINT = "The cache must hold everything the backward pass needs, the weights included: do not rely on global variables."
 
 
 def check_lstm_cell_backward(lstm_cell_backward, lstm_cell_forward):
@@ -161,11 +174,11 @@ def compare_lstm_backward(lstm_backward, lstm_forward, xs, h0, c0, params, dhs, 
     hs, _, cache = lstm_forward(xs.copy(), h0.copy(), c0.copy(), {k: v.copy() for k, v in params.items()})
     if not np.allclose(hs, autograd_free_forward(xs, h0, c0, params), **TOLERANCE):
         raise AssertionError("Your lstm_forward does not match PyTorch: make it pass its own check first.")
-    args = (dhs, cache) if dh_T is None else (dhs, cache, dh_T, dc_T)
-    dxs, dh0, dc0, grads = unpack(call(lstm_backward, name, *args, copy_inputs=False), name, 4, "(dxs, dh0, dc0, grads)")
     zeros = np.zeros((N, H))
     right, models = mistake_models(xs, h0, c0, params, dhs, zeros if dh_T is None else dh_T,
                                    zeros if dc_T is None else dc_T, sequence=True)
+    args = (dhs, cache) if dh_T is None else (dhs, cache, dh_T, dc_T)
+    dxs, dh0, dc0, grads = unpack(call(lstm_backward, name, *args, error_hint=CACHE_HINT), name, 4, "(dxs, dh0, dc0, grads)")
     compare_gradients({"dxs": dxs, "dh0": dh0, "dc0": dc0, **grads}, right, models, name)
 
 
@@ -191,29 +204,36 @@ def check_lstm_backward(lstm_backward, lstm_forward):
                               rng.normal(size=(N, H)), params, rng.normal(size=(T, N, H)), *state)
 
 
-CUBIC_HINT = "f(x) = sum(exp(3 x)) at"
+TEST_FUNCTION = "f(x) = sum(exp(3 x)) + sum(x)**2"
 
 
 def compare_numerical_gradient(numerical_gradient, x, eps):
-    """numerical_gradient of f(x) = sum(exp(3x)), whose central difference is exp(3x) sinh(3 eps) / eps exactly."""
+    """numerical_gradient of f(x) = sum(exp(3x)) + sum(x)**2, whose central difference is known exactly.
+
+    The exponential's central difference is exp(3x) sinh(3 eps) / eps; the square's is exact, 2 sum(x).
+    The square couples the entries, so a nudge left in place shows.
+    """
     __tracebackhide__ = True
     calls = []
 
     def f(v):
         calls.append(np.shape(v))
-        return float(np.sum(np.exp(3.0 * np.asarray(v))))
+        v = np.asarray(v, dtype=float)
+        return float(np.sum(np.exp(3.0 * v)) + np.sum(v) ** 2)
 
-    name = f"numerical_gradient(f, x, eps={eps}) for {CUBIC_HINT} x = {show(x)}"
+    name = f"numerical_gradient(f, x, eps={eps}) for {TEST_FUNCTION} at x = {show(x)}"
     got = call(numerical_gradient, name, f, x, eps) if eps is not None else call(numerical_gradient, name, f, x)
     step = 1e-6 if eps is None else eps
-    central = np.exp(3 * x) * np.sinh(3 * step) / step
+    square = 2 * np.sum(x)
+    central = np.exp(3 * x) * np.sinh(3 * step) / step + square
     if calls and any(shape != x.shape for shape in calls):
         raise AssertionError(f"{name} called f with an array of shape {calls[0]}; call it with arrays shaped like x, {x.shape}.")
+    other = 1e-4 if step != 1e-4 else 1e-3
     expect_close(got, central, name, rtol=1e-6, atol=1e-9, mistakes={
         "take a forward difference (f(x + eps) - f(x)) / eps; the central one is (f(x + eps) - f(x - eps)) / (2 eps)":
-            np.exp(3 * x) * np.expm1(3 * step) / step,
+            np.exp(3 * x) * np.expm1(3 * step) / step + square + step,
         "forget to divide by 2 eps (or divide by eps only)": 2 * central,
-        "ignore the eps argument and use another step": np.exp(3 * x) * np.sinh(3 * 1e-4) / 1e-4 if step != 1e-4 else 2 * central,
+        "ignore the eps argument and use another step": np.exp(3 * x) * np.sinh(3 * other) / other + square,
     })
 
 
@@ -248,5 +268,7 @@ def check_relative_error(relative_error):
                                  "Use max(1e-8, |a| + |b|) as the denominator.")
         if not np.isclose(got, want, rtol=1e-9, atol=1e-15):
             hint = {1e-2: " Without the 1e-8 floor you get 1.0 here: the denominator is max(1e-8, |a| + |b|)."}.get(want, "")
+            if np.isclose(got, np.max(np.abs(np.subtract(a, b)) / (1e-8 + np.abs(a) + np.abs(b))), rtol=1e-12, atol=0):
+                hint = " It looks like you added 1e-8 to the denominator: take max(1e-8, |a| + |b|) instead."
             raise AssertionError(f"{name} returned {got!r}, expected {want!r}: the largest of |a - b| / max(1e-8, |a| + |b|), "
                                  f"elementwise, with absolute values in the denominator.{hint}")

@@ -151,14 +151,13 @@ def expect_close(got, want, name, rtol=1e-7, atol=1e-10, mistakes=None):
                      f"(off by {abs(float(got[where] - want[where])):.2e}; allowed {atol + rtol * abs(float(want[where])):.1e}).")
     lines.append(f"  expected: {show(want)}")
     lines.append(f"  got:      {show(got)}")
+    matched = [description for description, value in (mistakes or {}).items()
+               if np.shape(value) == got.shape and np.allclose(got, np.asarray(value, dtype=float), rtol=1e-6, atol=1e-9)]
     relative = np.abs(got - want).max() / max(np.abs(want).max(), 1e-300)
-    if dtype != np.float64:
+    if matched:
+        lines.append(f"This is what you get if you {matched[0]}.")
+    elif dtype != np.float64:
         lines.append(f"Your result has dtype {dtype}: compute in float64 (np.asarray(x, dtype=float)).")
     elif 1e-9 < relative < 1e-5:
         lines.append("Differences this small look like float32 rounding: keep every step in float64.")
-    for description, value in (mistakes or {}).items():
-        value = np.asarray(value, dtype=float)
-        if value.shape == got.shape and np.allclose(got, value, rtol=1e-6, atol=1e-9):
-            lines.append(f"This is what you get if you {description}.")
-            break
     raise AssertionError("\n".join(lines))

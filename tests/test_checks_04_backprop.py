@@ -76,3 +76,21 @@ def test_averaging_over_the_batch_is_named():
 
     with pytest.raises(AssertionError, match="average the parameter gradients over the batch"):
         visible.check_lstm_cell_backward(lstm_cell_backward, reference.lstm_cell_forward)
+
+
+def test_changing_dc_in_place_is_reported_not_misdiagnosed():
+    def lstm_cell_backward(dh, dc, cache):
+        x, h_prev, c_prev, i, f, g, o, c, params = cache
+        dc += dh * o * (1 - np.tanh(c) ** 2)  # right value, but written into the caller's array
+        return reference.lstm_cell_backward(np.zeros_like(dh), dc, cache)
+
+    with pytest.raises(AssertionError, match="changed its input in place"):
+        visible.check_lstm_cell_backward(lstm_cell_backward, reference.lstm_cell_forward)
+
+
+def test_adding_the_floor_instead_of_taking_the_max_is_explained():
+    def relative_error(a, b):
+        return float(np.max(np.abs(a - b) / (1e-8 + np.abs(a) + np.abs(b))))
+
+    with pytest.raises(AssertionError, match="added 1e-8 to the denominator"):
+        visible.check_relative_error(relative_error)

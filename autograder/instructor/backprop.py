@@ -109,6 +109,19 @@ WRONG = {
         "forward difference": NUMERICAL.format(step="eps", minus="", divisor="eps"),
         "step fixed at 1e-4": NUMERICAL.format(step="1e-4", minus=" - 1e-4", divisor="2 * 1e-4"),
         "divides by eps only": NUMERICAL.format(step="eps", minus=" - eps", divisor="eps"),
+        "nudges never put back": '''
+def numerical_gradient(f, x, eps=1e-6):
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + eps
+        up = f(x)
+        x[index] = old - eps
+        down = f(x)
+        grad[index] = (up - down) / (2 * eps)
+    return grad
+''',
         "x left modified": '''
 def numerical_gradient(f, x, eps=1e-6):
     grad = np.zeros_like(x, dtype=float)

@@ -147,3 +147,62 @@ def relative_error(a, b):
     """max |a - b| / max(1e-8, |a| + |b|), as a Python float."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+# 05_vanishing_gradients
+
+def rnn_cell_forward(x, h_prev, params):
+    """One step of PyTorch's tanh RNN for a batch: (h, cache)."""
+    h = np.tanh(x @ params["W_ih"].T + params["b_ih"] + h_prev @ params["W_hh"].T + params["b_hh"])
+    return h, (x, h_prev, h, params)
+
+
+def rnn_forward(xs, h0, params):
+    """The RNN over a time-major sequence: (hs, h_T, caches)."""
+    h, hs, caches = h0, [], []
+    for x in xs:
+        h, cache = rnn_cell_forward(x, h, params)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs), h, caches
+
+
+def rnn_step_jacobian(x, h_prev, params):
+    """d h_t / d h_{t-1} for each example: diag(1 - h_t^2) @ W_hh, shape (N, H, H)."""
+    h, _ = rnn_cell_forward(x, h_prev, params)
+    return (1.0 - h**2)[:, :, None] * params["W_hh"][None]
+
+
+def lstm_state_jacobian(x, h_prev, c_prev, params):
+    """The (2H, 2H) Jacobian of [h_t; c_t] with respect to [h_{t-1}; c_{t-1}] for one example."""
+    h, c, (_, _, _, i, f, g, o, _, _) = lstm_cell_forward(x[None], h_prev[None], c_prev[None], params)
+    i, f, g, o, c = i[0], f[0], g[0], o[0], c[0]
+    Wi, Wf, Wg, Wo = np.split(params["W_hh"], 4, axis=0)
+    di, df, dg, do = (i * (1 - i))[:, None] * Wi, (f * (1 - f))[:, None] * Wf, (1 - g**2)[:, None] * Wg, (o * (1 - o))[:, None] * Wo
+    dc_dh = c_prev[:, None] * df + g[:, None] * di + i[:, None] * dg
+    dc_dc = np.diag(f)
+    squash = o * (1 - np.tanh(c) ** 2)
+    dh_dh = np.tanh(c)[:, None] * do + squash[:, None] * dc_dh
+    dh_dc = np.diag(squash * f)
+    return np.block([[dh_dh, dh_dc], [dc_dh, dc_dc]])
+
+
+def gradient_norms_through_time(jacobians):
+    """Spectral norms of d s_T / d s_{T-k} for k = 0..T, from the step Jacobians jacobians[t-1] = d s_t / d s_{t-1}."""
+    product = np.eye(jacobians.shape[1])
+    norms = [1.0]
+    for jacobian in jacobians[::-1]:
+        product = product @ jacobian
+        norms.append(np.linalg.norm(product, 2))
+    return np.array(norms)
+
+
+def make_adding_problem(n, T, rng):
+    """The adding problem: xs (T, n, 2) with values U[0, 1) and two markers, one in each half; y the marked sum."""
+    values = rng.uniform(0.0, 1.0, size=(T, n))
+    first = rng.integers(0, T // 2, size=n)
+    second = rng.integers(T // 2, T, size=n)
+    markers = np.zeros((T, n))
+    markers[first, np.arange(n)] = 1.0
+    markers[second, np.arange(n)] = 1.0
+    return np.stack([values, markers], axis=-1), values[first, np.arange(n)] + values[second, np.arange(n)]
