@@ -14,6 +14,8 @@ CONTRACT = {
     "02_cell_state": ["cell_update", "cell_output", "counter_params", "latch_params"],
     "03_lstm_cell": ["lstm_cell_forward", "lstm_forward", "init_lstm_params", "params_from_torch"],
     "04_backprop": ["lstm_cell_backward", "lstm_backward", "numerical_gradient", "relative_error"],
+    "05_vanishing_gradients": ["rnn_cell_forward", "rnn_forward", "rnn_step_jacobian", "lstm_state_jacobian",
+                               "gradient_norms_through_time", "make_adding_problem"],
 }
 
 

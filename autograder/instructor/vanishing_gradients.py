@@ -1,0 +1,313 @@
+"""Lesson 05, instructor-only: hidden checks on random cases, and the catalogue of variants (see gates.py)."""
+import numpy as np
+
+from autograder.instructor import reference
+from autograder.lstm_cell import random_params
+from autograder.vanishing_gradients import (compare_gradient_norms_through_time, compare_lstm_state_jacobian,
+                                            compare_make_adding_problem, compare_rnn_cell_forward, compare_rnn_forward,
+                                            compare_rnn_step_jacobian, random_rnn_params)
+
+
+def sizes(rng):
+    """Random (N, D, H)."""
+    return tuple(int(v) for v in rng.integers(1, 7, size=3))
+
+
+def check_rnn_cell_forward_hidden(rnn_cell_forward, seed):
+    """rnn_cell_forward against torch.nn.RNNCell on random sizes and scales."""
+    rng = np.random.default_rng(seed)
+    for scale in [0.2, 1.0, 3.0]:
+        N, D, H = sizes(rng)
+        compare_rnn_cell_forward(rnn_cell_forward, rng.normal(size=(N, D)), rng.normal(size=(N, H)), random_rnn_params(rng, D, H, scale))
+
+
+def check_rnn_forward_hidden(rnn_forward, seed):
+    """rnn_forward against torch.nn.RNN on random sizes and lengths."""
+    rng = np.random.default_rng(seed)
+    for T in [2, 13, 40]:
+        N, D, H = sizes(rng)
+        compare_rnn_forward(rnn_forward, rng.normal(size=(T, N, D)), rng.normal(size=(N, H)), random_rnn_params(rng, D, H))
+
+
+def check_rnn_step_jacobian_hidden(rnn_step_jacobian, seed):
+    """rnn_step_jacobian against autograd on random sizes."""
+    rng = np.random.default_rng(seed)
+    for _ in range(3):
+        N, D, H = sizes(rng)
+        compare_rnn_step_jacobian(rnn_step_jacobian, rng.normal(size=(N, D)), rng.normal(size=(N, H)), random_rnn_params(rng, D, H, 1.0))
+
+
+def check_lstm_state_jacobian_hidden(lstm_state_jacobian, seed):
+    """lstm_state_jacobian against autograd on random sizes and forget biases."""
+    rng = np.random.default_rng(seed)
+    for forget_bias in [0.0, 2.0, -1.0]:
+        _, D, H = sizes(rng)
+        params = random_params(rng, D, H, 0.7)
+        params["b_ih"][H:2 * H] += forget_bias
+        compare_lstm_state_jacobian(lstm_state_jacobian, rng.normal(size=D), rng.normal(size=H), rng.normal(0, 2, size=H), params)
+
+
+def check_gradient_norms_through_time_hidden(gradient_norms_through_time, seed):
+    """gradient_norms_through_time against the reference on random, non-commuting Jacobians."""
+    rng = np.random.default_rng(seed)
+    for T, K in [(1, 3), (6, 2), (25, 5)]:
+        jacobians = rng.normal(0, 0.6, size=(T, K, K))
+        compare_gradient_norms_through_time(gradient_norms_through_time, jacobians, reference.gradient_norms_through_time(jacobians))
+
+
+def check_make_adding_problem_hidden(make_adding_problem, seed):
+    """make_adding_problem's properties on other sizes, odd lengths included."""
+    rng = np.random.default_rng(seed)
+    for n, T in [(1, 2), (150, 51), (7, 200)]:
+        compare_make_adding_problem(make_adding_problem, n, T, int(rng.integers(10_000)))
+
+
+RNN_CELL = '''
+def rnn_cell_forward(x, h_prev, params):
+    h = {act}(x @ params["W_ih"].T + params["b_ih"] + h_prev @ params["W_hh"]{t} + {b_hh})
+    return h, (x, h_prev, h)
+'''
+ADDING = '''
+def make_adding_problem(n, T, rng):
+    values = rng.uniform(0.0, 1.0, size=(T, n))
+    first = rng.integers({first_range}, size=n)
+    second = rng.integers({second_range}, size=n)
+    markers = np.zeros((T, n))
+    markers[first, np.arange(n)] = 1.0
+    markers[second, np.arange(n)] = 1.0
+    return np.stack([values, markers], axis=-1), {target}
+'''
+SUM = "values[first, np.arange(n)] + values[second, np.arange(n)]"
+
+JACOBIAN = '''
+def lstm_state_jacobian_right(x, h_prev, c_prev, params):
+    H = h_prev.shape[0]
+    z = x @ params["W_ih"].T + params["b_ih"] + h_prev @ params["W_hh"].T + params["b_hh"]
+    i, f, g, o = sigmoid(z[:H]), sigmoid(z[H:2 * H]), np.tanh(z[2 * H:3 * H]), sigmoid(z[3 * H:])
+    c = f * c_prev + i * g
+    Wi, Wf, Wg, Wo = np.split(params["W_hh"], 4)
+    dc_dh = (c_prev * f * (1 - f))[:, None] * Wf + (g * i * (1 - i))[:, None] * Wi + (i * (1 - g ** 2))[:, None] * Wg
+    squash = o * (1 - np.tanh(c) ** 2)
+    dh_dh = (np.tanh(c) * o * (1 - o))[:, None] * Wo + squash[:, None] * dc_dh
+    return np.block([[dh_dh, np.diag(squash * f)], [dc_dh, np.diag(f)]])
+'''
+
+WRONG = {
+    "rnn_cell_forward": {
+        "b_hh left out": RNN_CELL.format(act="np.tanh", t=".T", b_hh="0"),
+        "W_hh not transposed": RNN_CELL.format(act="np.tanh", t="", b_hh='params["b_hh"]'),
+        "sigmoid instead of tanh": RNN_CELL.format(act="(lambda z: 1 / (1 + np.exp(-z)))", t=".T", b_hh='params["b_hh"]'),
+    },
+    "rnn_forward": {
+        "off by one": '''
+def rnn_forward(xs, h0, params):
+    h, hs, caches = h0, [], []
+    for x in xs:
+        hs.append(h)
+        h, cache = rnn_cell_forward(x, h, params)
+        caches.append(cache)
+    return np.stack(hs), h, caches
+''',
+        "state not carried": '''
+def rnn_forward(xs, h0, params):
+    hs, caches = [], []
+    for x in xs:
+        h, cache = rnn_cell_forward(x, h0, params)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs), h, caches
+''',
+        "h_T is the first state": '''
+def rnn_forward(xs, h0, params):
+    h, hs, caches = h0, [], []
+    for x in xs:
+        h, cache = rnn_cell_forward(x, h, params)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs), hs[0], caches
+''',
+    },
+    "rnn_step_jacobian": {
+        "derivative on the wrong side": '''
+def rnn_step_jacobian(x, h_prev, params):
+    h, _ = rnn_cell_forward(x, h_prev, params)
+    return params["W_hh"][None] * (1 - h ** 2)[:, None, :]
+''',
+        "previous state's derivative": '''
+def rnn_step_jacobian(x, h_prev, params):
+    return (1 - h_prev ** 2)[:, :, None] * params["W_hh"][None]
+''',
+        "W_hh transposed": '''
+def rnn_step_jacobian(x, h_prev, params):
+    h, _ = rnn_cell_forward(x, h_prev, params)
+    return (1 - h ** 2)[:, :, None] * params["W_hh"].T[None]
+''',
+    },
+    "lstm_state_jacobian": {
+        "cell path only": '''
+def lstm_state_jacobian(x, h_prev, c_prev, params):
+    H = h_prev.shape[0]
+    z = x @ params["W_ih"].T + params["b_ih"] + h_prev @ params["W_hh"].T + params["b_hh"]
+    f = 1 / (1 + np.exp(-z[H:2 * H]))
+    J = np.zeros((2 * H, 2 * H))
+    J[H:, H:] = np.diag(f)
+    return J
+''',
+        "state ordered [c; h]": JACOBIAN + '''
+def lstm_state_jacobian(x, h_prev, c_prev, params):
+    H = h_prev.shape[0]
+    J = lstm_state_jacobian_right(x, h_prev, c_prev, params)
+    return np.block([[J[H:, H:], J[H:, :H]], [J[:H, H:], J[:H, :H]]])
+''',
+        "h does not depend on c": JACOBIAN + '''
+def lstm_state_jacobian(x, h_prev, c_prev, params):
+    H = h_prev.shape[0]
+    J = lstm_state_jacobian_right(x, h_prev, c_prev, params)
+    z = x @ params["W_ih"].T + params["b_ih"] + h_prev @ params["W_hh"].T + params["b_hh"]
+    i, f, o = (1 / (1 + np.exp(-z[k * H:(k + 1) * H])) for k in (0, 1, 3))
+    c = f * c_prev + i * np.tanh(z[2 * H:3 * H])
+    squash = o * (1 - np.tanh(c) ** 2)
+    J[:H, :] -= squash[:, None] * J[H:, :]
+    return J
+''',
+    },
+    "gradient_norms_through_time": {
+        "Frobenius norm": '''
+def gradient_norms_through_time(jacobians):
+    product, norms = np.eye(jacobians.shape[1]), [1.0]
+    for J in jacobians[::-1]:
+        product = product @ J
+        norms.append(np.linalg.norm(product))
+    return np.array(norms)
+''',
+        "products in the wrong order": '''
+def gradient_norms_through_time(jacobians):
+    product, norms = np.eye(jacobians.shape[1]), [1.0]
+    for J in jacobians[::-1]:
+        product = J @ product
+        norms.append(np.linalg.norm(product, 2))
+    return np.array(norms)
+''',
+        "no entry for k = 0": '''
+def gradient_norms_through_time(jacobians):
+    product, norms = np.eye(jacobians.shape[1]), []
+    for J in jacobians[::-1]:
+        product = product @ J
+        norms.append(np.linalg.norm(product, 2))
+    return np.array(norms)
+''',
+        "product of the norms": '''
+def gradient_norms_through_time(jacobians):
+    norms = [1.0]
+    for J in jacobians[::-1]:
+        norms.append(norms[-1] * np.linalg.norm(J, 2))
+    return np.array(norms)
+''',
+    },
+    "make_adding_problem": {
+        "markers anywhere": ADDING.format(first_range="0, T", second_range="0, T", target=SUM),
+        "the mean, not the sum": ADDING.format(first_range="0, T // 2", second_range="T // 2, T", target=f"({SUM}) / 2"),
+        "second marker can fall in the first half": ADDING.format(first_range="0, T // 2", second_range="T // 2 - 1, T", target=SUM),
+    },
+}
+
+RIGHT = {
+    "rnn_cell_forward": {
+        "one matrix on the concatenated input": '''
+def rnn_cell_forward(x, h_prev, params):
+    W = np.hstack([params["W_ih"], params["W_hh"]])
+    h = np.tanh(np.hstack([x, h_prev]) @ W.T + (params["b_ih"] + params["b_hh"]))
+    return h, {"h": h, "h_prev": h_prev}
+''',
+        "tanh via the sigmoid": '''
+def rnn_cell_forward(x, h_prev, params):
+    z = np.einsum("nd,hd->nh", x, params["W_ih"]) + np.einsum("nk,hk->nh", h_prev, params["W_hh"]) + params["b_ih"] + params["b_hh"]
+    return 2 / (1 + np.exp(-2 * np.clip(z, -300, 300))) - 1, None
+''',
+    },
+    "rnn_forward": {
+        "preallocated": '''
+def rnn_forward(xs, h0, params):
+    hs = np.zeros((len(xs),) + h0.shape)
+    h, caches = h0, []
+    for t in range(len(xs)):
+        h, cache = rnn_cell_forward(xs[t], h, params)
+        hs[t] = h
+        caches.append(cache)
+    return hs, h, caches
+''',
+        "h_T from hs": '''
+def rnn_forward(xs, h0, params):
+    states = [h0]
+    for x in xs:
+        states.append(rnn_cell_forward(x, states[-1], params)[0])
+    hs = np.array(states[1:])
+    return hs, hs[-1], states
+''',
+    },
+    "rnn_step_jacobian": {
+        "matrix products per example": '''
+def rnn_step_jacobian(x, h_prev, params):
+    h, _ = rnn_cell_forward(x, h_prev, params)
+    return np.stack([np.diag(1 - row ** 2) @ params["W_hh"] for row in h])
+''',
+        "einsum": '''
+def rnn_step_jacobian(x, h_prev, params):
+    h = np.tanh(x @ params["W_ih"].T + params["b_ih"] + h_prev @ params["W_hh"].T + params["b_hh"])
+    return np.einsum("nh,hk->nhk", 1 - h * h, params["W_hh"])
+''',
+    },
+    "lstm_state_jacobian": {
+        "gate by gate, in one block expression": JACOBIAN.replace("lstm_state_jacobian_right", "lstm_state_jacobian"),
+        "blocks assembled with np.vstack": JACOBIAN + '''
+def lstm_state_jacobian(x, h_prev, c_prev, params):
+    J = lstm_state_jacobian_right(x, h_prev, c_prev, params)
+    H = h_prev.shape[0]
+    return np.vstack([np.hstack([J[:H, :H], J[:H, H:]]), np.hstack([J[H:, :H], J[H:, H:]])])
+''',
+    },
+    "gradient_norms_through_time": {
+        "singular values": '''
+def gradient_norms_through_time(jacobians):
+    T = len(jacobians)
+    norms = np.ones(T + 1)
+    product = np.eye(jacobians.shape[1])
+    for k in range(1, T + 1):
+        product = product @ jacobians[T - k]
+        norms[k] = np.linalg.svd(product, compute_uv=False)[0]
+    return norms
+''',
+        "functools.reduce": '''
+import functools
+
+def gradient_norms_through_time(jacobians):
+    T = len(jacobians)
+    products = [np.eye(jacobians.shape[1])] + [functools.reduce(np.matmul, jacobians[T - k:][::-1]) for k in range(1, T + 1)]
+    return np.array([np.linalg.norm(p, ord=2) for p in products])
+''',
+    },
+    "make_adding_problem": {
+        "positions by permutation": '''
+def make_adding_problem(n, T, rng):
+    xs = np.zeros((T, n, 2))
+    xs[:, :, 0] = rng.random((T, n))
+    y = np.zeros(n)
+    for k in range(n):
+        a, b = rng.integers(0, T // 2), rng.integers(T // 2, T)
+        xs[[a, b], k, 1] = 1.0
+        y[k] = xs[a, k, 0] + xs[b, k, 0]
+    return xs, y
+''',
+        "target from the masked sum": '''
+def make_adding_problem(n, T, rng):
+    values = rng.uniform(size=(T, n))
+    markers = np.zeros((T, n))
+    markers[rng.integers(0, T // 2, n), np.arange(n)] = 1
+    markers[rng.integers(T // 2, T, n), np.arange(n)] = 1
+    return np.dstack([values, markers]), (values * markers).sum(axis=0)
+''',
+    },
+}
+
+# The example class's student with typical mistakes picks these.
+TYPICAL_MISTAKES = {"rnn_step_jacobian": "previous state's derivative", "make_adding_problem": "the mean, not the sum"}

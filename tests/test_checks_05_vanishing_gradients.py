@@ -1,0 +1,64 @@
+"""Lesson 05: the reference against PyTorch, and failure messages that name the mistake."""
+import numpy as np
+import pytest
+import torch
+
+from autograder import vanishing_gradients as visible
+from autograder.instructor import reference
+from autograder.instructor import vanishing_gradients as hidden
+from autograder.lstm_cell import random_params
+from conftest import learner_namespace
+
+LESSON = "05_vanishing_gradients"
+
+
+def test_reference_rnn_and_jacobians_match_torch():
+    rng = np.random.default_rng(0)
+    params = visible.random_rnn_params(rng, 3, 4)
+    xs, h0 = rng.normal(size=(6, 2, 3)), rng.normal(size=(2, 4))
+    with torch.no_grad():
+        hs, _ = visible.torch_rnn(params, sequence=True)(torch.tensor(xs), torch.tensor(h0)[None])
+    np.testing.assert_allclose(reference.rnn_forward(xs, h0, params)[0], hs.numpy(), rtol=1e-12, atol=1e-14)
+    lstm = random_params(rng, 3, 4)
+    x, h, c = rng.normal(size=3), rng.normal(size=4), rng.normal(size=4)
+    want = visible.autograd_jacobian(visible.torch_lstm_state_step(x, lstm), np.concatenate([h, c]))
+    np.testing.assert_allclose(reference.lstm_state_jacobian(x, h, c, lstm), want, rtol=1e-12, atol=1e-14)
+
+
+def test_reference_norms_and_adding_problem():
+    rng = np.random.default_rng(1)
+    jacobians = rng.normal(size=(5, 3, 3))
+    norms = reference.gradient_norms_through_time(jacobians)
+    assert norms[0] == 1.0
+    np.testing.assert_allclose(norms[5], np.linalg.norm(jacobians[4] @ jacobians[3] @ jacobians[2] @ jacobians[1] @ jacobians[0], 2))
+    xs, y = reference.make_adding_problem(10_000, 100, rng)
+    assert abs(np.mean((y - 1.0) ** 2) - 1 / 6) < 0.01  # predicting the mean scores about 0.167
+
+
+DIAGNOSES = [
+    ("rnn_cell_forward", "W_hh not transposed", "instead of W_hh.T"),
+    ("rnn_cell_forward", "sigmoid instead of tanh", "sigmoid where nn.RNN uses tanh"),
+    ("rnn_forward", "off by one", "after reading xs[t]"),
+    ("rnn_step_jacobian", "previous state's derivative", "1 - h_prev**2"),
+    ("rnn_step_jacobian", "derivative on the wrong side", "wrong side"),
+    ("lstm_state_jacobian", "state ordered [c; h]", "[c; h]"),
+    ("lstm_state_jacobian", "h does not depend on c", "h_t depends on c_t"),
+    ("gradient_norms_through_time", "Frobenius norm", "Frobenius"),
+    ("gradient_norms_through_time", "no entry for k = 0", "T + 1"),
+    ("make_adding_problem", "markers anywhere", "exactly two"),
+    ("make_adding_problem", "the mean, not the sum", "their sum"),
+]
+
+
+@pytest.mark.parametrize("name, label, phrase", DIAGNOSES)
+def test_failure_messages_name_the_mistake(name, label, phrase):
+    fn = learner_namespace(LESSON, {name: hidden.WRONG[name][label]})[name]
+    with pytest.raises(AssertionError) as failure:
+        getattr(visible, f"check_{name}")(fn)
+    assert phrase in str(failure.value), str(failure.value)
+
+
+def test_product_of_norms_is_caught_by_the_hidden_check():
+    fn = learner_namespace(LESSON, {"gradient_norms_through_time": hidden.WRONG["gradient_norms_through_time"]["product of the norms"]})
+    with pytest.raises(AssertionError, match="not the product of the norms"):
+        hidden.check_gradient_norms_through_time_hidden(fn["gradient_norms_through_time"], seed=1)
