@@ -4,12 +4,8 @@ import pytest
 import torch
 
 from autograder import backprop as visible
-from autograder.instructor import backprop as hidden
 from autograder.instructor import reference
 from autograder.lstm_cell import random_params
-from conftest import learner_namespace
-
-LESSON = "04_backprop"
 
 
 def test_reference_backward_matches_torch_lstm_autograd():
@@ -38,35 +34,6 @@ def test_reference_numerical_gradient_and_relative_error():
     assert reference.relative_error(np.zeros(3), np.zeros(3)) == 0.0
     for a, b, want in visible.RELATIVE_ERROR_CASES:
         assert np.isclose(reference.relative_error(np.array(a), np.array(b)), want, rtol=1e-12)
-
-
-DIAGNOSES = [
-    ("lstm_cell_backward", "1 - tanh(c) instead of 1 - tanh(c)**2", "1 - tanh(c)**2"),
-    ("lstm_cell_backward", "1 - g instead of 1 - g**2", "1 - g**2"),
-    ("lstm_cell_backward", "no gradient to c through h", "reaches c through h"),
-    ("lstm_cell_backward", "gate blocks stacked i, f, o, g", "in the order i, f, o, g"),
-    ("lstm_backward", "dc not passed back", "do not pass dc_prev back"),
-    ("lstm_backward", "gradients overwritten, not summed over time", "summing them over time"),
-    ("lstm_backward", "gradient from the next step dropped", "drop the dh_prev"),
-    ("numerical_gradient", "forward difference", "forward difference"),
-    ("numerical_gradient", "step fixed at 1e-4", "ignore the eps argument"),
-    ("numerical_gradient", "x left modified", "changed its input in place"),
-    ("relative_error", "no floor", "max(1e-8, |a| + |b|)"),
-]
-
-
-@pytest.mark.parametrize("name, label, phrase", DIAGNOSES)
-def test_failure_messages_name_the_mistake(name, label, phrase):
-    namespace = learner_namespace(LESSON, {name: hidden.WRONG[name][label]})
-    check = getattr(visible, f"check_{name}")
-    with pytest.raises(AssertionError) as failure:
-        if name == "lstm_cell_backward":
-            check(namespace[name], namespace["lstm_cell_forward"])
-        elif name == "lstm_backward":
-            check(namespace[name], namespace["lstm_forward"])
-        else:
-            check(namespace[name])
-    assert phrase in str(failure.value), str(failure.value)
 
 
 def test_averaging_over_the_batch_is_named():

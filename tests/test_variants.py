@@ -54,3 +54,15 @@ def test_checks_reject_wrong_and_accept_right_variants(lesson, kind, name, label
     else:
         with pytest.raises(AssertionError):
             run_checks(lesson, name, namespace, seed=11)
+
+
+DIAGNOSES = [(lesson, *row) for lesson in sorted(CONTRACT) for row in lesson_module(lesson).DIAGNOSES]
+
+
+@pytest.mark.parametrize("lesson, name, label, phrase", DIAGNOSES)
+def test_failure_messages_name_the_mistake(lesson, name, label, phrase):
+    namespace = learner_namespace(lesson, {name: lesson_module(lesson).WRONG[name][label]})
+    visible, _ = checks(lesson, name)
+    with pytest.raises(AssertionError) as failure:
+        visible(*[namespace[p] for p in inspect.signature(visible).parameters])
+    assert phrase in str(failure.value), str(failure.value)

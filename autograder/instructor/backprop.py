@@ -245,3 +245,18 @@ def relative_error(a, b):
 
 # The example class's student with typical mistakes picks these.
 TYPICAL_MISTAKES = {"lstm_cell_backward": "1 - tanh(c) instead of 1 - tanh(c)**2", "relative_error": "no floor"}
+
+# What a failing check must say for some of the wrong variants: (function, variant, phrase in the message).
+DIAGNOSES = [
+    ("lstm_cell_backward", "1 - tanh(c) instead of 1 - tanh(c)**2", "1 - tanh(c)**2"),
+    ("lstm_cell_backward", "1 - g instead of 1 - g**2", "1 - g**2"),
+    ("lstm_cell_backward", "no gradient to c through h", "reaches c through h"),
+    ("lstm_cell_backward", "gate blocks stacked i, f, o, g", "in the order i, f, o, g"),
+    ("lstm_backward", "dc not passed back", "do not pass dc_prev back"),
+    ("lstm_backward", "gradients overwritten, not summed over time", "summing them over time"),
+    ("lstm_backward", "gradient from the next step dropped", "drop the dh_prev"),
+    ("numerical_gradient", "forward difference", "forward difference"),
+    ("numerical_gradient", "step fixed at 1e-4", "ignore the eps argument"),
+    ("numerical_gradient", "x left modified", "changed its input in place"),
+    ("relative_error", "no floor", "max(1e-8, |a| + |b|)"),
+]

@@ -139,3 +139,15 @@ def counter_params():
 
 # The example class's student with typical mistakes picks these.
 TYPICAL_MISTAKES = {"cell_output": "no squash", "counter_params": "forget gate half open"}
+
+# What a failing check must say for some of the wrong variants: (function, variant, phrase in the message).
+DIAGNOSES = [
+    ("cell_update", "gates swapped", "forget gate f multiplies c_prev"),
+    ("cell_update", "updates c_prev in place", "changed its input in place"),
+    ("cell_output", "no squash", "forget to squash the cell state"),
+    ("cell_output", "squash after the gate", "tanh(o * c)"),
+    ("counter_params", "signs swapped", "a sign is flipped"),
+    ("counter_params", "forget gate half open", "not saturated"),
+    ("counter_params", "blocks in the order i, f, o, g", "i, f, g, o"),
+    ("latch_params", "reset does not clear", "On 'R' the cell went from"),
+]

@@ -262,3 +262,26 @@ def gated_product_grads(a, b, dy):
 
 # The example class's student with typical mistakes picks these.
 TYPICAL_MISTAKES = {"sigmoid": "overflows for large negative x", "gated_product_grads": "1 - tanh instead of 1 - tanh**2"}
+
+# What a failing check must say for some of the wrong variants: (function, variant, phrase in the message).
+DIAGNOSES = [
+    ("sigmoid", "overflows for large negative x", "never takes exp of a large positive number"),
+    ("sigmoid", "nan for large positive x", "nan"),
+    ("sigmoid", "sign error", "drop the minus sign"),
+    ("sigmoid_grad", "derivative applied to x", "apply x * (1 - x) to the input"),
+    ("sigmoid_grad", "missing factor (1 - s)", "return sigmoid(x) itself"),
+    ("sigmoid_grad", "tanh derivative", "derivative of tanh"),
+    ("tanh_via_sigmoid", "argument x instead of 2x", "argument must be 2x"),
+    ("tanh_via_sigmoid", "uses np.tanh", "ready-made tanh"),
+    ("tanh_via_sigmoid", "a ready-made tanh under another name", "ready-made tanh"),
+    ("sigmoid", "integer inputs give integer outputs", "integer array"),
+    ("sigmoid", "scalars only", "elementwise on whole arrays"),
+    ("tanh_via_sigmoid", "missing - 1", "forget the final - 1"),
+    ("gate", "missing bias", "forget the bias"),
+    ("gate", "W not transposed", "x @ W.T + b"),
+    ("gate", "tanh instead of sigmoid", "use tanh where the sigmoid belongs"),
+    ("gated_product_grads", "1 - tanh instead of 1 - tanh**2", "1 - tanh(a)**2 belongs"),
+    ("gated_product_grads", "sigmoid instead of its derivative", "sigmoid(b) * (1 - sigmoid(b)) belongs"),
+    ("gated_product_grads", "upstream gradient ignored", "upstream gradient dy"),
+    ("gated_product_grads", "returned in the wrong order", "order (da, db)"),
+]

@@ -240,3 +240,22 @@ def params_from_torch(module):
 
 # The example class's student with typical mistakes picks these.
 TYPICAL_MISTAKES = {"lstm_cell_forward": "CS231n gate order i, f, o, g", "init_lstm_params": "forget bias in both biases"}
+
+# What a failing check must say for some of the wrong variants: (function, variant, phrase in the message).
+DIAGNOSES = [
+    ("lstm_cell_forward", "CS231n gate order i, f, o, g", "order i, f, o, g"),
+    ("lstm_cell_forward", "i and f swapped", "input and forget gates swapped"),
+    ("lstm_cell_forward", "b_ih dropped", "leave out b_ih"),
+    ("lstm_cell_forward", "c_prev in the output", "c_prev in the output"),
+    ("lstm_forward", "off by one: the state before each step", "after reading xs[t]"),
+    ("lstm_forward", "state not carried between steps", "carrying the state forward"),
+    ("lstm_forward", "final state as (c, h)", "(h_T, c_T)"),
+    ("init_lstm_params", "bound 1/sqrt(D)", "bound of 1/sqrt(input_size)"),
+    ("init_lstm_params", "forget bias in both biases", "b_ih only"),
+    ("init_lstm_params", "forget bias in the input gate's block", "rows H:2H"),
+    ("init_lstm_params", "numpy's global random state", "not from np.random"),
+    ("params_from_torch", "keeps float32", "float64"),
+    ("params_from_torch", "shares memory with the module", "shares memory"),
+    ("params_from_torch", "LSTMCell only", "weight_ih_l0"),
+    ("params_from_torch", "biases swapped", "from bias_hh"),
+]

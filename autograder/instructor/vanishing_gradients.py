@@ -311,3 +311,18 @@ def make_adding_problem(n, T, rng):
 
 # The example class's student with typical mistakes picks these.
 TYPICAL_MISTAKES = {"rnn_step_jacobian": "previous state's derivative", "make_adding_problem": "the mean, not the sum"}
+
+# What a failing check must say for some of the wrong variants: (function, variant, phrase in the message).
+DIAGNOSES = [
+    ("rnn_cell_forward", "W_hh not transposed", "instead of W_hh.T"),
+    ("rnn_cell_forward", "sigmoid instead of tanh", "sigmoid where nn.RNN uses tanh"),
+    ("rnn_forward", "off by one", "after reading xs[t]"),
+    ("rnn_step_jacobian", "previous state's derivative", "1 - h_prev**2"),
+    ("rnn_step_jacobian", "derivative on the wrong side", "wrong side"),
+    ("lstm_state_jacobian", "state ordered [c; h]", "[c; h]"),
+    ("lstm_state_jacobian", "h does not depend on c", "h_t depends on c_t"),
+    ("gradient_norms_through_time", "Frobenius norm", "Frobenius"),
+    ("gradient_norms_through_time", "no entry for k = 0", "T + 1"),
+    ("make_adding_problem", "markers anywhere", "exactly two"),
+    ("make_adding_problem", "the mean, not the sum", "their sum"),
+]
