@@ -138,12 +138,18 @@ def torch_lstm_state_step(x, params, cut=None):
 def compare_lstm_state_jacobian(lstm_state_jacobian, x, h_prev, c_prev, params):
     """lstm_state_jacobian against autograd for one example, naming the usual mistakes."""
     __tracebackhide__ = True
-    H = h_prev.shape[0]
+    H = len(h_prev)
     name = f"lstm_state_jacobian(x, h_prev, c_prev, params) with D = {x.shape[0]}, H = {H}"
     got = call(lstm_state_jacobian, name, x, h_prev, c_prev, params,
                error_hint="For one example: x (D,), h_prev (H,), c_prev (H,); return the (2H, 2H) Jacobian of [h_t; c_t].")
     state = np.concatenate([h_prev, c_prev])
     want = autograd_jacobian(torch_lstm_state_step(x, params), state)
+    arr = as_array(got, name, want.shape)
+    blocks = {"dh_t/dh_(t-1) (top left)": (slice(None, H), slice(None, H)), "dh_t/dc_(t-1) (top right)": (slice(None, H), slice(H, None)),
+              "dc_t/dh_(t-1) (bottom left)": (slice(H, None), slice(None, H)), "dc_t/dc_(t-1) (bottom right)": (slice(H, None), slice(H, None))}
+    wrong = [label for label, where in blocks.items() if not np.allclose(arr[where], want[where], **TOLERANCE)]
+    if wrong and len(wrong) < 4:
+        name = f"{name} (wrong blocks: {', '.join(wrong)}; the others are right)"
     expect_close(got, want, name, **TOLERANCE, mistakes={
         "order the state as [c; h]; the contract's order is [h; c], rows and columns":
             np.block([[want[H:, H:], want[H:, :H]], [want[:H, H:], want[:H, :H]]]),
@@ -190,6 +196,17 @@ def check_gradient_norms_through_time(gradient_norms_through_time):
         raise AssertionError(f"{name} returned {show(got)}: that is the Frobenius norm. Use the spectral norm, "
                              "np.linalg.norm(M, 2), the largest singular value.")
     expect_close(got, [1.0, (1 + np.sqrt(5)) / 2], name, rtol=1e-9)
+    # Two Jacobians that do not commute: jacobians[0] = A = diag(2, 1) = d s_1 / d s_0, jacobians[1] = B = [[1, 1], [0, 1]].
+    # d s_2 / d s_1 = B, norm (1 + sqrt 5) / 2; d s_2 / d s_0 = B @ A = [[2, 1], [0, 1]], norm sqrt(3 + sqrt 5).
+    pair = np.array([[[2.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [0.0, 1.0]]])
+    name = "gradient_norms_through_time(jacobians) for jacobians = [diag(2, 1), [[1, 1], [0, 1]]]"
+    got = as_array(call(gradient_norms_through_time, name, pair), name, (3,))
+    expect_close(got, [1.0, (1 + np.sqrt(5)) / 2, np.sqrt(3 + np.sqrt(5))], name, rtol=1e-9, mistakes={
+        "multiply in the wrong order: d s_2 / d s_0 = (d s_2 / d s_1) @ (d s_1 / d s_0) = jacobians[1] @ jacobians[0]":
+            [1.0, (1 + np.sqrt(5)) / 2, np.sqrt((9 + np.sqrt(65)) / 2)],
+        "multiply the norms of the single Jacobians; the norm of a product is not the product of the norms":
+            [1.0, (1 + np.sqrt(5)) / 2, 1 + np.sqrt(5)],
+    })
     decays = np.array([0.5, 0.9, 0.8, 0.7])  # diagonal Jacobians: the product's norm is the largest product of entries
     diagonal = np.stack([np.diag([d, d / 2]) for d in decays])
     compare_gradient_norms_through_time(gradient_norms_through_time, diagonal,
@@ -235,6 +252,7 @@ def compare_make_adding_problem(make_adding_problem, n, T, seed):
     if not np.array_equal(np.asarray(again[0]), xs) or np.array_equal(np.asarray(other[0]), xs):
         raise AssertionError(f"{name}: draw everything from the rng you are given, so that the same seed gives the same data.")
     if n >= 100:
-        spread = np.argmax(markers[:half], axis=0)
-        if len(np.unique(spread)) < min(half, 3):
-            raise AssertionError(f"{name}: the first markers all sit at steps {np.unique(spread)}; place them at random in the first half.")
+        for part, offset, label in [(markers[:half], 0, "first"), (markers[half:], half, "second")]:
+            steps = np.unique(np.argmax(part, axis=0) + offset)
+            if len(steps) < min(len(part), 3):
+                raise AssertionError(f"{name}: the {label} markers all sit at steps {steps}; place each at random in its half.")

@@ -323,6 +323,8 @@ DIAGNOSES = [
     ("lstm_state_jacobian", "h does not depend on c", "h_t depends on c_t"),
     ("gradient_norms_through_time", "Frobenius norm", "Frobenius"),
     ("gradient_norms_through_time", "no entry for k = 0", "T + 1"),
+    ("gradient_norms_through_time", "products in the wrong order", "wrong order"),
+    ("gradient_norms_through_time", "product of the norms", "not the product of the norms"),
     ("make_adding_problem", "markers anywhere", "exactly two"),
     ("make_adding_problem", "the mean, not the sum", "their sum"),
 ]
