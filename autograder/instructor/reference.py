@@ -1,5 +1,8 @@
 """The reference implementation of every contract function. Instructor-only: hidden tests compare with it."""
+import math
+
 import numpy as np
+import torch
 
 
 # 01_gates
@@ -206,3 +209,35 @@ def make_adding_problem(n, T, rng):
     markers[first, np.arange(n)] = 1.0
     markers[second, np.arange(n)] = 1.0
     return np.stack([values, markers], axis=-1), values[first, np.arange(n)] + values[second, np.arange(n)]
+
+
+# 06_switches_and_counters
+
+def saturation_fractions(gates, low=0.1, high=0.9):
+    """Per unit, the fraction of gate values strictly below `low` and strictly above `high`."""
+    gates = np.asarray(gates, dtype=float)
+    return (gates < low).mean(axis=(0, 1)), (gates > high).mean(axis=(0, 1))
+
+
+class LSTMVariantCell(torch.nn.Module):
+    """torch.nn.LSTMCell with switchable parts: candidate and output activations, forget gate, coupled gates."""
+
+    ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "identity": lambda z: z}
+
+    def __init__(self, input_size, hidden_size, candidate="tanh", output="tanh", forget_gate=True, coupled=False):
+        super().__init__()
+        self.candidate, self.output, self.forget_gate, self.coupled = candidate, output, forget_gate, coupled
+        k = 1 / math.sqrt(hidden_size)
+        self.weight_ih = torch.nn.Parameter(torch.empty(4 * hidden_size, input_size).uniform_(-k, k))
+        self.weight_hh = torch.nn.Parameter(torch.empty(4 * hidden_size, hidden_size).uniform_(-k, k))
+        self.bias_ih = torch.nn.Parameter(torch.empty(4 * hidden_size).uniform_(-k, k))
+        self.bias_hh = torch.nn.Parameter(torch.empty(4 * hidden_size).uniform_(-k, k))
+
+    def forward(self, x, state):
+        h, c = state
+        z = x @ self.weight_ih.T + self.bias_ih + h @ self.weight_hh.T + self.bias_hh
+        zi, zf, zg, zo = z.chunk(4, dim=1)
+        i, o = torch.sigmoid(zi), torch.sigmoid(zo)
+        f = 1 - i if self.coupled else torch.sigmoid(zf) if self.forget_gate else torch.ones_like(zf)
+        c = f * c + i * self.ACTIVATIONS[self.candidate](zg)
+        return o * self.ACTIVATIONS[self.output](c), c

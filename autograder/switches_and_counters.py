@@ -1,0 +1,235 @@
+"""Checks for lesson 06, switches and counters.
+
+`saturation_fractions` is checked against numpy's own comparisons, boundary
+values included. `LSTMVariantCell` with its defaults is checked against
+`torch.nn.LSTMCell` (outputs and gradients, float64); each option against the
+cell's equations written out in numpy (`variant_step`).
+"""
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from autograder.checking import as_array, call, expect_close
+from autograder.lstm_cell import TOLERANCE, cell_mistakes, random_params, torch_cell_forward, torch_module
+
+# Trained weights and other files the lessons load; `make lessons` never touches them.
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+
+PARAMETER_SHAPES = {"weight_ih": ("4H", "D"), "weight_hh": ("4H", "H"), "bias_ih": ("4H",), "bias_hh": ("4H",)}
+OPTIONS = [{}, {"candidate": "sigmoid"}, {"candidate": "identity"}, {"output": "identity"},
+           {"forget_gate": False}, {"coupled": True}]
+
+
+def compare_saturation_fractions(saturation_fractions, gates, thresholds=None):
+    """saturation_fractions on one gates array, with the default thresholds or explicit (low, high)."""
+    __tracebackhide__ = True
+    low, high = thresholds or (0.1, 0.9)
+    T, N, H = gates.shape
+    args = (gates,) if thresholds is None else (gates, low, high)
+    name = f"saturation_fractions(gates{'' if thresholds is None else f', low={low}, high={high}'}) with gates of shape {gates.shape}"
+    got = call(saturation_fractions, name, *args)
+    if not isinstance(got, tuple) or len(got) != 2:
+        raise AssertionError(f"{name} returned {type(got).__name__}; return a tuple (left, right) of two arrays.")
+    for part, side in zip(got, ["left", "right"]):
+        shape = np.shape(part)
+        if shape in [(N, H), (T, H)] and shape != (H,):
+            raise AssertionError(f"{name}: {side} has shape {shape}, expected ({H},), one fraction per unit. "
+                                 "Average over both time and batch: axis=(0, 1).")
+    below, above = gates < low, gates > high
+    expect_close(got[0], below.mean(axis=(0, 1)), f"{name}, left (the fraction strictly below low)", mistakes={
+        "count the entries instead of taking their fraction": below.sum(axis=(0, 1)),
+        "count entries equal to low as below it: 'below' means strictly less than low": (gates <= low).mean(axis=(0, 1)),
+        "swap the two: left is the fraction below low, right the fraction above high": above.mean(axis=(0, 1)),
+        "ignore the low and high arguments": (gates < 0.1).mean(axis=(0, 1)),
+    })
+    expect_close(got[1], above.mean(axis=(0, 1)), f"{name}, right (the fraction strictly above high)", mistakes={
+        "count the entries instead of taking their fraction": above.sum(axis=(0, 1)),
+        "count entries equal to high as above it: 'above' means strictly greater than high": (gates >= high).mean(axis=(0, 1)),
+        "swap the two: left is the fraction below low, right the fraction above high": below.mean(axis=(0, 1)),
+        "ignore the low and high arguments": (gates > 0.9).mean(axis=(0, 1)),
+        "take the fraction not below low, 1 - left, instead of the fraction above high": 1 - below.mean(axis=(0, 1)),
+    })
+
+
+def check_saturation_fractions(saturation_fractions):
+    """saturation_fractions: per-unit fractions below low / above high, boundaries excluded."""
+    __tracebackhide__ = True
+    by_hand = np.array([[[0.05, 0.5], [0.1, 0.95]], [[0.9, 0.0], [0.99, 0.3]]])  # T = 2, N = 2, H = 2
+    compare_saturation_fractions(saturation_fractions, by_hand)
+    rng = np.random.default_rng(6)
+    compare_saturation_fractions(saturation_fractions, rng.uniform(size=(5, 3, 4)))
+    compare_saturation_fractions(saturation_fractions, rng.uniform(size=(7, 1, 3)), thresholds=(0.25, 0.6))
+
+
+def forced(params, block, bias, scale=0.0):
+    """Parameters whose gate block (0..3 for i, f, g, o) is scaled by `scale` and given the extra bias `bias`."""
+    H = params["W_hh"].shape[1]
+    changed = {name: np.array(value, dtype=float) for name, value in params.items()}
+    for name in changed:
+        changed[name][block * H:(block + 1) * H] *= scale
+    changed["b_ih"][block * H:(block + 1) * H] += bias
+    return changed
+
+
+def torch_gates(x, h_prev, c_prev, params):
+    """The gates i, f, o and the candidate's pre-activation z_g of one step, measured on torch.nn.LSTMCell.
+
+    Each is read off the cell's output with the other parts forced: a bias of 1e4 makes a gate exactly 1
+    (and tanh of the candidate exactly 1), -1e4 makes a gate exactly 0.
+    """
+    zero, one = np.zeros_like(c_prev), np.ones_like(c_prev)
+    candidate_one = forced(params, 2, 1e4)
+    i = torch_cell_forward(x, h_prev, zero, candidate_one)[1]  # c = f * 0 + i * 1
+    f = torch_cell_forward(x, h_prev, one, forced(params, 0, -1e4))[1]  # c = f * 1 + 0 * g
+    o = torch_cell_forward(x, h_prev, zero, forced(candidate_one, 0, 1e4))[0] / np.tanh(1.0)  # h = o * tanh(1)
+    small = 1e-8  # tanh(small * z) / small is z to a relative 1e-16 * z**2
+    z_g = torch_cell_forward(x, h_prev, zero, forced(forced(params, 2, 0.0, small), 0, 1e4))[1] / small
+    return i, f, z_g, o
+
+
+def variant_step(x, h_prev, c_prev, params, candidate="tanh", output="tanh", forget_gate=True, coupled=False):
+    """(h, c) of one step of the configurable cell, built from the gates that torch.nn.LSTMCell computes."""
+    i, f, z_g, o = torch_gates(x, h_prev, c_prev, params)
+    forget = 1 - i if coupled else f if forget_gate else np.ones_like(f)
+    written = {"tanh": np.tanh(z_g), "sigmoid": 1 / (1 + np.exp(-z_g)), "identity": z_g}[candidate]
+    cell = forget * c_prev + i * written
+    return o * (np.tanh(cell) if output == "tanh" else cell), cell
+
+
+def describe(options):
+    """The keyword arguments of a call, as the learner would write them."""
+    return "".join(f", {key}={value!r}" for key, value in options.items())
+
+
+def make_cell(LSTMVariantCell, input_size, hidden_size, options):
+    """Construct the learner's cell and check its parameters' names and shapes."""
+    __tracebackhide__ = True
+    name = f"LSTMVariantCell({input_size}, {hidden_size}{describe(options)})"
+    try:
+        cell = LSTMVariantCell(input_size, hidden_size, **options)
+    except NotImplementedError:
+        raise AssertionError(f"{name}: not implemented yet. Replace `raise NotImplementedError()` with your code.") from None
+    except Exception as error:
+        raise AssertionError(f"{name} raised {type(error).__name__}: {error}") from error
+    if not isinstance(cell, torch.nn.Module):
+        raise AssertionError(f"{name} is a {type(cell).__name__}; LSTMVariantCell must subclass torch.nn.Module "
+                             "(and call super().__init__() first).")
+    sizes = {"4H": 4 * hidden_size, "H": hidden_size, "D": input_size}
+    found = dict(cell.named_parameters())
+    for key, shape in PARAMETER_SHAPES.items():
+        want = tuple(sizes[s] for s in shape)
+        if key not in found:
+            raise AssertionError(f"{name} has no parameter `{key}` (it has {sorted(found) or 'none'}). Use torch.nn.LSTMCell's "
+                                 f"names: weight_ih (4H, D), weight_hh (4H, H), bias_ih (4H,), bias_hh (4H,), as torch.nn.Parameter.")
+        if tuple(found[key].shape) != want:
+            raise AssertionError(f"{name}: {key} has shape {tuple(found[key].shape)}, expected {want}.")
+    if set(found) != set(PARAMETER_SHAPES):
+        raise AssertionError(f"{name} has parameters {sorted(found)}; it should have exactly {sorted(PARAMETER_SHAPES)}, "
+                             "so that a torch.nn.LSTMCell's state dict loads into it.")
+    if any(float(p.detach().std()) == 0 for p in found.values()):
+        raise AssertionError(f"{name}: a parameter is constant at creation. Initialise like torch.nn.LSTMCell, "
+                             "uniform in (-1/sqrt(H), 1/sqrt(H)), so that the units start different.")
+    return cell
+
+
+def run_cell(cell, name, x, h_prev, c_prev, grad=False):
+    """Call a torch cell on float64 numpy inputs; return (h, c) as tensors."""
+    __tracebackhide__ = True
+    inputs = [torch.tensor(v, requires_grad=grad) for v in (x, h_prev, c_prev)]
+    try:
+        out = cell(inputs[0], (inputs[1], inputs[2]))
+    except NotImplementedError:
+        raise AssertionError(f"{name}: forward is not implemented yet. Replace `raise NotImplementedError()` with your code.") from None
+    except Exception as error:
+        raise AssertionError(f"{name} raised {type(error).__name__}: {error}") from error
+    if not isinstance(out, tuple) or len(out) != 2 or not all(isinstance(v, torch.Tensor) for v in out):
+        raise AssertionError(f"{name} returned {type(out).__name__}; forward must return a tuple (h, c) of tensors.")
+    return out
+
+
+def compare_lstm_variant_cell_with_torch(LSTMVariantCell, x, h_prev, c_prev, params):
+    """The default cell against torch.nn.LSTMCell with the same state dict: outputs and gradients, float64."""
+    __tracebackhide__ = True
+    N, D = x.shape
+    H = h_prev.shape[1]
+    reference = torch_module(params)
+    cell = make_cell(LSTMVariantCell, D, H, {}).double()
+    cell.load_state_dict(reference.state_dict())
+    name = f"LSTMVariantCell({D}, {H}) loaded with a torch.nn.LSTMCell's state dict, forward(x, (h, c)) with N = {N}"
+    got = run_cell(cell, name, x, h_prev, c_prev)
+    mistakes = cell_mistakes(x, h_prev, c_prev, params)
+    want = torch_cell_forward(x, h_prev, c_prev, params)
+    for k, part in enumerate("hc"):
+        expect_close(got[k].detach().numpy(), want[k], f"{name}, {part}", **TOLERANCE,
+                     mistakes={mistake: value[k] for mistake, value in mistakes.items()})
+    weights = np.random.default_rng(N + D + H).normal(size=(2, N, H))  # a loss linear in h and c
+    for module in (reference, cell):
+        h, c = run_cell(module, name, x, h_prev, c_prev, grad=True)
+        if not h.requires_grad:
+            raise AssertionError(f"{name}: h carries no gradient. Compute with torch operations on the parameters, "
+                                 "not numpy or .detach(), so that the cell can be trained.")
+        ((h * torch.tensor(weights[0])).sum() + (c * torch.tensor(weights[1])).sum()).backward()
+    for key in PARAMETER_SHAPES:
+        mine, theirs = getattr(cell, key).grad, getattr(reference, key).grad
+        if mine is None:
+            raise AssertionError(f"{name}: {key} received no gradient; use it in forward.")
+        expect_close(mine.numpy(), theirs.numpy(), f"{name}, the gradient of a loss with respect to {key}", **TOLERANCE)
+
+
+def check_lstm_variant_cell(LSTMVariantCell):
+    """LSTMVariantCell: with its defaults it matches torch.nn.LSTMCell (outputs and gradients); each option changes its own part."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(60)
+    for N, D, H in [(2, 3, 4), (1, 1, 1), (3, 2, 5)]:
+        params = random_params(rng, D, H)
+        compare_lstm_variant_cell_with_torch(LSTMVariantCell, rng.normal(size=(N, D)), rng.normal(size=(N, H)),
+                                             rng.normal(size=(N, H)), params)
+    cell = make_cell(LSTMVariantCell, 3, 4, {})
+    h, c = run_cell(cell, "LSTMVariantCell(3, 4) on float32 inputs", *(np.zeros(shape, np.float32) for shape in [(2, 3), (2, 4), (2, 4)]))
+    if h.dtype != torch.float32:
+        raise AssertionError(f"LSTMVariantCell(3, 4) on float32 inputs returned {h.dtype}; keep the parameters' dtype.")
+    N, D, H = 3, 2, 4
+    params = random_params(rng, D, H)
+    x, h_prev, c_prev = rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(0, 3, size=(N, H))
+    for options in OPTIONS[1:]:
+        want = variant_step(x, h_prev, c_prev, params, **options)
+        compare_lstm_variant_cell_option(LSTMVariantCell, x, h_prev, c_prev, params, options, want)
+
+
+def variant_mistakes(x, h_prev, c_prev, params, options):
+    """{mistake: (h, c)} for the usual slips in applying one option."""
+    default = variant_step(x, h_prev, c_prev, params)
+    key = next(iter(options), None)
+    mistakes = {f"ignore {key}={options[key]!r} (this is the standard cell)": default} if key else {}
+    if options.get("forget_gate") is False:  # f = 0 keeps nothing of c_prev: the standard cell from c_prev = 0
+        mistakes["fix f = 0 instead of f = 1: without a forget gate the cell keeps all of c_prev"] = \
+            variant_step(x, h_prev, np.zeros_like(c_prev), params)
+    if options.get("coupled"):
+        H = h_prev.shape[1]
+        swapped = {**params, "W_ih": params["W_ih"].copy(), "W_hh": params["W_hh"].copy(),
+                   "b_ih": params["b_ih"].copy(), "b_hh": params["b_hh"].copy()}
+        for name in swapped:  # f = i is the standard cell with the forget block replaced by the input block
+            swapped[name][H:2 * H] = params[name][:H]
+        mistakes["use f = i instead of f = 1 - i"] = variant_step(x, h_prev, c_prev, swapped)
+    if options.get("candidate") in ("sigmoid", "identity"):
+        other = {"sigmoid": "identity", "identity": "sigmoid"}[options["candidate"]]
+        mistakes[f"use candidate={other!r} where {options['candidate']!r} was asked"] = \
+            variant_step(x, h_prev, c_prev, params, candidate=other)
+    return mistakes
+
+
+def compare_lstm_variant_cell_option(LSTMVariantCell, x, h_prev, c_prev, params, options, want):
+    """One configuration of the learner's cell on one case, against `want` = (h, c)."""
+    __tracebackhide__ = True
+    N, D = x.shape
+    H = h_prev.shape[1]
+    cell = make_cell(LSTMVariantCell, D, H, options).double()
+    cell.load_state_dict({key: torch.tensor(params[name]) for name, key in
+                          [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")]})
+    name = f"LSTMVariantCell({D}, {H}{describe(options)}), forward(x, (h, c)) with N = {N}"
+    got = run_cell(cell, name, x, h_prev, c_prev)
+    mistakes = variant_mistakes(x, h_prev, c_prev, params, options)
+    for k, part in enumerate("hc"):
+        expect_close(got[k].detach().numpy(), want[k], f"{name}, {part}", **TOLERANCE,
+                     mistakes={mistake: value[k] for mistake, value in mistakes.items()})
