@@ -5,7 +5,7 @@ BIN := $(abspath $(VENV)/bin)
 STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test lab lessons bench bundle
+.PHONY: demo test lab lessons bench bundle grade check
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "Python 3.10 or newer is needed (PYTHON=$(PYTHON))."; exit 1; }
@@ -28,6 +28,13 @@ lessons: $(STAMP)  ## regenerate lessons/ from solutions/ with nbgrader
 
 bench: $(STAMP)  ## time each notebook: executed in full, and autograded
 	$(BIN)/python -m autograder.instructor.bench
+
+grade: $(STAMP)  ## grade every collected submission of a course: make grade [COURSE=dir] [LESSONS="01_gates ..."] [SCHEDULER=tcp://host:8786]
+	$(BIN)/python -m autograder.instructor.grade --course $(or $(COURSE),.) $(LESSONS) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) --report
+
+check: $(STAMP)  ## grade your own notebook in lessons/, hidden tests included: make check LESSON=03_lstm_cell
+	@test -n "$(LESSON)" || { echo "Say which lesson: make check LESSON=03_lstm_cell"; exit 2; }
+	$(BIN)/python -m autograder.instructor.check $(LESSON)
 
 bundle: $(STAMP)  ## build dist/student_bundle.zip, what instructors release to students
 	$(BIN)/python -m autograder.instructor.bundle

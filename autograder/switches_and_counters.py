@@ -29,13 +29,13 @@ def compare_saturation_fractions(saturation_fractions, gates, thresholds=None):
     args = (gates,) if thresholds is None else (gates, low, high)
     name = f"saturation_fractions(gates{'' if thresholds is None else f', low={low}, high={high}'}) with gates of shape {gates.shape}"
     got = call(saturation_fractions, name, *args)
-    if not isinstance(got, tuple) or len(got) != 2:
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
         raise AssertionError(f"{name} returned {type(got).__name__}; return a tuple (left, right) of two arrays.")
     for part, side in zip(got, ["left", "right"]):
         shape = np.shape(part)
-        if shape in [(N, H), (T, H)] and shape != (H,):
+        if shape != (H,) and len(shape) in (1, 2):
             raise AssertionError(f"{name}: {side} has shape {shape}, expected ({H},), one fraction per unit. "
-                                 "Average over both time and batch: axis=(0, 1).")
+                                 "Average over both time and batch, the first two axes: axis=(0, 1).")
     below, above = gates < low, gates > high
     expect_close(got[0], below.mean(axis=(0, 1)), f"{name}, left (the fraction strictly below low)", mistakes={
         "count the entries instead of taking their fraction": below.sum(axis=(0, 1)),
@@ -55,7 +55,7 @@ def compare_saturation_fractions(saturation_fractions, gates, thresholds=None):
 def check_saturation_fractions(saturation_fractions):
     """saturation_fractions: per-unit fractions below low / above high, boundaries excluded."""
     __tracebackhide__ = True
-    by_hand = np.array([[[0.05, 0.5], [0.1, 0.95]], [[0.9, 0.0], [0.99, 0.3]]])  # T = 2, N = 2, H = 2
+    by_hand = np.array([[[0.05, 0.5, 0.95], [0.1, 0.95, 0.5]], [[0.9, 0.0, 0.99], [0.0, 0.3, 0.97]]])  # T = 2, N = 2, H = 3
     compare_saturation_fractions(saturation_fractions, by_hand)
     rng = np.random.default_rng(6)
     compare_saturation_fractions(saturation_fractions, rng.uniform(size=(5, 3, 4)))
@@ -130,6 +130,12 @@ def make_cell(LSTMVariantCell, input_size, hidden_size, options):
     if any(float(p.detach().std()) == 0 for p in found.values()):
         raise AssertionError(f"{name}: a parameter is constant at creation. Initialise like torch.nn.LSTMCell, "
                              "uniform in (-1/sqrt(H), 1/sqrt(H)), so that the units start different.")
+    bound = hidden_size ** -0.5
+    for key, value in found.items():
+        one_signed = value.numel() >= 40 and (value.min() >= 0 or value.max() <= 0)  # by chance: less than 2e-12
+        if value.abs().max() > bound + 1e-12 or one_signed:
+            raise AssertionError(f"{name}: {key} starts in [{value.min():.3g}, {value.max():.3g}]. Initialise like "
+                                 f"torch.nn.LSTMCell: uniform in (-1/sqrt(H), 1/sqrt(H)) = ({-bound:.3g}, {bound:.3g}).")
     return cell
 
 
@@ -142,9 +148,14 @@ def run_cell(cell, name, x, h_prev, c_prev, grad=False):
     except NotImplementedError:
         raise AssertionError(f"{name}: forward is not implemented yet. Replace `raise NotImplementedError()` with your code.") from None
     except Exception as error:
-        raise AssertionError(f"{name} raised {type(error).__name__}: {error}") from error
+        advice = ("\nDo not change h, c or a parameter in place (c.mul_(f), c += ...): write new tensors, c = f * c + i * g."
+                  if "in-place" in str(error) else "")
+        raise AssertionError(f"{name} raised {type(error).__name__}: {error}{advice}") from error
     if not isinstance(out, tuple) or len(out) != 2 or not all(isinstance(v, torch.Tensor) for v in out):
         raise AssertionError(f"{name} returned {type(out).__name__}; forward must return a tuple (h, c) of tensors.")
+    if any(v.dtype != inputs[0].dtype for v in out):
+        raise AssertionError(f"{name} returned {out[0].dtype} for {inputs[0].dtype} inputs. Do not cast (.float(), "
+                             "dtype=torch.float32): the check runs your cell in float64, after .double().")
     return out
 
 
@@ -160,6 +171,7 @@ def compare_lstm_variant_cell_with_torch(LSTMVariantCell, x, h_prev, c_prev, par
     got = run_cell(cell, name, x, h_prev, c_prev)
     mistakes = cell_mistakes(x, h_prev, c_prev, params)
     want = torch_cell_forward(x, h_prev, c_prev, params)
+    mistakes["return (c, h) instead of (h, c), or unpack the state as c, h"] = want[::-1]
     for k, part in enumerate("hc"):
         expect_close(got[k].detach().numpy(), want[k], f"{name}, {part}", **TOLERANCE,
                      mistakes={mistake: value[k] for mistake, value in mistakes.items()})
@@ -233,3 +245,11 @@ def compare_lstm_variant_cell_option(LSTMVariantCell, x, h_prev, c_prev, params,
     for k, part in enumerate("hc"):
         expect_close(got[k].detach().numpy(), want[k], f"{name}, {part}", **TOLERANCE,
                      mistakes={mistake: value[k] for mistake, value in mistakes.items()})
+    names = list(PARAMETER_SHAPES)
+    inputs = (torch.tensor(x), (torch.tensor(h_prev), torch.tensor(c_prev)))
+    step = lambda *values: torch.func.functional_call(cell, dict(zip(names, values)), inputs)  # noqa: E731
+    values = tuple(getattr(cell, key).detach().clone().requires_grad_(True) for key in names)
+    if not torch.autograd.gradcheck(step, values, raise_exception=False, fast_mode=True):
+        raise AssertionError(f"{name}: the gradients of h and c with respect to the parameters disagree with finite "
+                             "differences. Something in this option is cut off from autograd: .detach(), .data, "
+                             "numpy, or an in-place change.")

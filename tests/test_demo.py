@@ -1,4 +1,4 @@
-"""`make demo` end to end: the example class graded by real nbgrader, with feedback and a CSV export."""
+"""`make demo` end to end: the example class graded by the class grader, with feedback, a CSV export and the report."""
 import csv
 
 from nbgrader.api import Gradebook
@@ -27,3 +27,6 @@ def test_demo_grades_the_example_class(tmp_path, capsys):
         rows = list(csv.DictReader(export))
     assert {row["student_id"] for row in rows} == set(STUDENTS)
     assert "Gradebook (points of max)" in printed and "ada" in printed and "grades.csv" in printed
+    assert "flagged dana" in printed and "cell timeout" in printed
+    report = next((tmp_path / "course" / "reports").glob("grading-*.html")).read_text()
+    assert "Flagged submissions (" in report and "dana" in report and "data:image/png" in report

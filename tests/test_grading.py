@@ -1,9 +1,10 @@
-"""Grading through real nbgrader: the solutions earn full marks, blank lessons 0, and every
+"""Grading through nbgrader: the solutions earn full marks, blank lessons 0, and every
 wrong variant of a contract function loses points while every alternative correct one earns them all.
 
 Each variant replaces one solution cell of the released notebook, the rest answered as in the
-solutions. A lesson's class is split into SHARDS courses, each graded by one `nbgrader autograde`
-run, so that pytest-xdist keeps every core busy.
+solutions. A lesson's class is split into SHARDS courses released by `nbgrader generate_assignment`,
+each graded by the class grader (nbgrader's own grading preprocessors, sandboxed; test_grader.py
+proves it gives the points of stock `nbgrader autograde`), so that pytest-xdist keeps every core busy.
 """
 import atexit
 import functools
@@ -16,6 +17,7 @@ import pytest
 
 from autograder.instructor.course import SOLUTIONS, Course, fill, lessons, read_notebook, solution_answers
 from autograder.instructor.example_class import lesson_module
+from autograder.instructor.grade import grade
 
 
 def students(lesson):
@@ -39,7 +41,7 @@ def shard(lesson, student):
 
 @functools.lru_cache(maxsize=None)
 def graded(lesson, number):
-    """Grade one shard of a lesson's class; return (scores by student, max score by cell, nbgrader's process)."""
+    """Grade one shard of a lesson's class; return (scores by student, max score by cell, the grader's summary)."""
     root = tempfile.mkdtemp(prefix=f"lstm-course-test-{lesson}-")
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     course = Course(root, [lesson])
@@ -47,8 +49,8 @@ def graded(lesson, number):
     for student, (_, _, _, answers) in students(lesson).items():
         if shard(lesson, student) == number:
             course.submit(student, lesson, released if answers is None else fill(released, answers))
-    process = course.autograde(lesson)
-    return course.scores(lesson), course.max_scores(lesson), process
+    summary = grade(course.root, [lesson], workers=1, progress=False)
+    return course.scores(lesson), course.max_scores(lesson), summary
 
 
 @functools.lru_cache(maxsize=None)
@@ -89,8 +91,8 @@ def problems(lesson, student, scores, max_scores):
 
 @pytest.mark.parametrize("lesson, number", [(lesson, n) for lesson in lessons() for n in range(SHARDS)])
 def test_graded_by_nbgrader(lesson, number):
-    scores, max_scores, process = graded(lesson, number)
-    assert process.returncode == 0, process.stderr[-3000:]
+    scores, max_scores, summary = graded(lesson, number)
+    assert summary["failed"] == 0, [r for r in summary["records"] if r["status"] == "failed"]
     found = [p for student in students(lesson) if shard(lesson, student) == number
              for p in problems(lesson, student, scores, max_scores)]
     assert not found, "\n".join(found)

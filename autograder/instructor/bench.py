@@ -1,17 +1,26 @@
-"""`make bench`: how long each lesson takes, executed in full and autograded.
+"""`make bench`: how long each lesson takes, and how fast the class grader is.
 
-For each solution notebook it prints the wall time to run it top to bottom as a
-learner would, and the wall time of real `nbgrader autograde` on a submission
-with every answer right (nbgrader sets NBGRADER_EXECUTION, so experiments
-shrink). Budgets on 2 cores: 60 s in full, 15 s autograded.
+1. For each solution notebook, the wall time to run it top to bottom as a learner
+   would, and of real `nbgrader autograde` on a submission with every answer right
+   (nbgrader sets NBGRADER_EXECUTION, so experiments shrink). Budgets on 2 cores:
+   60 s in full, 15 s autograded.
+2. The example class grown to 20 students, every lesson: stock sequential
+   `nbgrader autograde` against `make grade` with 2 workers on the same submissions,
+   with the ratio (goal: 1.7x on 2 cores) and a check that every cell's points agree.
+3. The grader's overhead per notebook above executing it with plain nbclient, one
+   worker, on a sample of the class (goal: under 0.5 s).
 """
+import argparse
 import os
 import tempfile
 import time
+from pathlib import Path
 
 from nbclient import NotebookClient
 
-from autograder.instructor.course import SOLUTIONS, Course, fill, lessons, read_notebook, solution_answers
+from autograder.instructor.course import SOLUTIONS, Course, fill, lessons, read_notebook, solution_answers, tool_environment
+from autograder.instructor.example_class import grown_class
+from autograder.instructor.grade import grade
 
 FULL_BUDGET = 60.0
 AUTOGRADE_BUDGET = 15.0
@@ -47,7 +56,8 @@ def verdict(seconds, budget):
     return "ok" if seconds <= budget else "OVER BUDGET"
 
 
-def main():
+def lesson_table():
+    """Part 1: each lesson's full run and autograded time."""
     print(f"{'lesson':28} {'full run':>10} {'':12} {'autograded':>11} {'':12} full marks")
     for lesson in lessons():
         full = time_full_run(lesson)
@@ -56,6 +66,74 @@ def main():
               f"{verdict(graded, AUTOGRADE_BUDGET):12} {'yes' if full_marks else 'NO'}", flush=True)
     print(f"budgets: {FULL_BUDGET:.0f} s full run, {AUTOGRADE_BUDGET:.0f} s autograded (one submission, "
           f"nbgrader's start-up included), on {os.cpu_count()} cores")
+
+
+def class_course(root, size, names, cell_timeout=15):
+    """A course with the grown example class submitted to every lesson."""
+    course = Course(root, names, cell_timeout=cell_timeout)
+    for lesson in names:
+        for student, notebook in grown_class(size, lesson, course.released(lesson)).items():
+            course.submit(student, lesson, notebook)
+    return course
+
+
+def stock_against_grader(size):
+    """Part 2: stock sequential autograde against the class grader with 2 workers, same submissions."""
+    names = lessons()
+    with tempfile.TemporaryDirectory(prefix="lstm-bench-stock-") as a, tempfile.TemporaryDirectory(prefix="lstm-bench-ours-") as b:
+        stock, ours = class_course(Path(a), size, names), class_course(Path(b), size, names)
+        count = size * len(names)
+        print(f"\nthe example class grown to {size} students, {len(names)} lessons: {count} notebooks", flush=True)
+        started = time.perf_counter()
+        for lesson in names:
+            stock.autograde(lesson)
+        stock_seconds = time.perf_counter() - started
+        print(f"stock nbgrader autograde, sequential: {stock_seconds:7.1f} s  ({stock_seconds / count:.2f} s per submission)", flush=True)
+        summary = grade(ours.root, names, workers=2, progress=False)
+        ours_seconds = summary["seconds"]
+        print(f"make grade, 2 workers:                {ours_seconds:7.1f} s  ({ours_seconds / count:.2f} s per submission)")
+        agree = all(stock.scores(lesson) == ours.scores(lesson) for lesson in names)
+        print(f"speed-up: {stock_seconds / ours_seconds:.2f}x (goal 1.7x); points per cell agree: {'yes' if agree else 'NO'}", flush=True)
+
+
+def overhead(per_lesson=2):
+    """Part 3: the grader with one worker against plain nbclient, on the same prepared notebooks."""
+    names = lessons()
+    with tempfile.TemporaryDirectory(prefix="lstm-bench-overhead-") as root:
+        course = class_course(Path(root), per_lesson, names)
+        from autograder.instructor.grade import load_course, prepare
+        config, coursedir = load_course(root)
+        prepared = [prepare(coursedir, config, student, lesson, lesson, 1)[0]
+                    for lesson in names for student in list(grown_class(per_lesson, lesson, course.released(lesson)))]
+        env = {**tool_environment(), "NBGRADER_EXECUTION": "autograde"}
+        saved = dict(os.environ)
+        os.environ.update(env)
+        try:
+            started = time.perf_counter()
+            for notebook in prepared:
+                NotebookClient(notebook, timeout=15, allow_errors=True, kernel_name="python3",
+                               extra_arguments=["--HistoryManager.hist_file=:memory:", "--InteractiveShell.xmode=Minimal"],
+                               resources={"metadata": {"path": root}}).execute()
+            plain = time.perf_counter() - started
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        ours = grade(root, names, workers=1, progress=False)["seconds"]
+        count = len(prepared)
+        print(f"\noverhead on {count} notebooks, one worker: plain nbclient {plain / count:.2f} s per notebook, "
+              f"the grader {ours / count:.2f} s: {(ours - plain) / count:+.2f} s per notebook (goal under 0.5 s; "
+              f"includes starting the Dask cluster, sanitizing, the sandbox and writing the gradebook)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--students", type=int, default=20, help="size of the grown example class (default 20)")
+    parser.add_argument("--skip-lessons", action="store_true", help="only the grader's part")
+    args = parser.parse_args(argv)
+    if not args.skip_lessons:
+        lesson_table()
+    stock_against_grader(args.students)
+    overhead()
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """`make demo`: the instructor's whole pipeline, on the bundled example class.
 
 Release the lessons into a throw-away nbgrader course, submit the example
-class, then run real `nbgrader autograde`, grade the written answers as an
-instructor would, `generate_feedback` and `export`, and print the gradebook.
+class, grade it with the class grader (`make grade`: nbgrader's own grading,
+in parallel, sandboxed), grade the written answers as an instructor would,
+run `nbgrader generate_feedback` and `export`, write the instructor's report,
+and print the gradebook.
 """
 import argparse
 import tempfile
@@ -11,6 +13,8 @@ from pathlib import Path
 
 from autograder.instructor.course import Course, lessons
 from autograder.instructor.example_class import STUDENTS, WRITTEN_ANSWER_CREDIT, submission
+from autograder.instructor.grade import grade, print_summary
+from autograder.instructor.report import write_report
 
 
 def step(message):
@@ -68,14 +72,10 @@ def run(root, cell_timeout=15):
         for lesson in names:
             course.submit(student, lesson, submission(student, lesson, course.released(lesson)))
 
+    step(f"Grading {len(STUDENTS) * len(names)} notebooks with the class grader (2 workers)")
+    summary = grade(root, names, workers=2)
+    print_summary(summary)
     for lesson in names:
-        step(f"nbgrader autograde {lesson}")
-        tick = time.perf_counter()
-        done = course.autograde(lesson)
-        status = "ok" if done.returncode == 0 else "some submissions could not be graded (see the log above)"
-        if done.returncode != 0:
-            print(done.stderr[-2000:])
-        print(f"  {len(STUDENTS)} submissions in {time.perf_counter() - tick:.1f} s: {status}")
         grade_written_answers(course, lesson)
     print("  written answers graded (the demo gives each student a fixed share, as an instructor would in formgrader)")
 
@@ -84,10 +84,12 @@ def run(root, cell_timeout=15):
         course.nbgrader("generate_feedback", lesson, "--force")
     course.nbgrader("export")
 
+    report = write_report(root, summary)
     step("Gradebook (points of max)")
     print(gradebook_table(course, names))
     print(f"\nFeedback for each student: {root / 'feedback'}/<student>/<lesson>/<lesson>.html")
     print(f"Gradebook export (CSV):    {root / 'grades.csv'}")
+    print(f"Instructor's report:       {report}")
     print(f"Formgrader on this course: cd {root} && jupyter lab  (then Nbgrader > Formgrader)")
     print(f"Done in {time.perf_counter() - started:.0f} s.")
     return course

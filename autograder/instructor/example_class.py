@@ -4,6 +4,7 @@ Submissions are made from the released notebooks at demo time, so the class
 always matches the current lessons.
 """
 import importlib
+import random
 
 from autograder.instructor.course import fill, solution_answers
 
@@ -45,3 +46,22 @@ def submission(student, lesson, released):
                         if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution")]
         answers[code_answers[-1]] = NEVER_FINISHES + answers[code_answers[-1]]
     return fill(released, answers)
+
+
+def grown_class(size, lesson, released, seed=0):
+    """{student: notebook} for a class of `size`: the four above, then students who each slip on a few functions."""
+    rng = random.Random(f"{seed}-{lesson}")
+    module = lesson_module(lesson)
+    names = list(STUDENTS) + [f"student{k:02d}" for k in range(size - len(STUDENTS))]
+    notebooks = {}
+    for name in names[:size]:
+        if name in STUDENTS:
+            notebooks[name] = submission(name, lesson, released)
+            continue
+        answers = solution_answers(lesson)
+        for function in rng.sample(sorted(module.WRONG), k=rng.randint(0, 2)):
+            answers[function] = rng.choice(list(module.WRONG[function].values()))
+        for function in rng.sample(sorted(module.RIGHT), k=1):
+            answers[function] = rng.choice(list(module.RIGHT[function].values()))
+        notebooks[name] = fill(released, answers)
+    return notebooks

@@ -101,6 +101,7 @@ WRONG = {
         "output option ignored": cell(squashed="torch.tanh(c)"),
         "one bias only": cell(bias_hh="0").replace("        self.bias_hh = torch.nn.Parameter(torch.empty(4 * hidden_size).uniform_(-k, k))\n", ""),
         "cell state detached": cell().replace("c = f * c + i * g", "c = (f * c + i * g).detach()"),
+        "coupled gate detached": cell(coupled="1 - i.detach()"),
         "zero initialisation": cell().replace(".uniform_(-k, k)", ".zero_()"),
     },
 }
@@ -201,5 +202,6 @@ DIAGNOSES = [
     ("lstm_variant_cell", "output option ignored", "ignore output="),
     ("lstm_variant_cell", "one bias only", "no parameter `bias_hh`"),
     ("lstm_variant_cell", "cell state detached", "gradient"),
+    ("lstm_variant_cell", "coupled gate detached", "disagree with finite differences"),
     ("lstm_variant_cell", "zero initialisation", "constant at creation"),
 ]

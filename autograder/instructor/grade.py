@@ -1,0 +1,426 @@
+"""`make grade`: grade every collected submission of a course, in parallel, safely, resumably.
+
+Run from an nbgrader course directory (or pass --course). The coordinator reads the
+submissions, prepares each notebook with nbgrader's own sanitizing preprocessors
+(hidden tests restored from the gradebook), and hands it to a worker through Dask:
+a local cluster by default, or the scheduler at --scheduler. A worker only executes
+(`sandbox.run_notebook`) and returns the notebook; the coordinator alone writes the
+gradebook, with nbgrader's own SaveAutoGrades, so that formgrader, `generate_feedback`
+and `export` work as usual and every cell earns what `nbgrader autograde` gives it.
+
+What stock nbgrader would stop on or silently score is caught and flagged instead:
+a corrupt, empty or misnamed notebook, deleted, duplicated or retyped graded cells,
+and code that reaches for the checks, numpy's internals, the reference or the
+gradebook. A flagged cell is replaced before grading, so a cheat earns nothing.
+A finished submission is marked in its autograded folder; a run that is interrupted
+loses nothing, and the next run grades only what is missing.
+"""
+import argparse
+import ast
+import hashlib
+import json
+import logging
+import shutil
+import sys
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern,
+                                    LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+from tqdm.auto import tqdm
+from traitlets.config.loader import PyFileConfigLoader
+
+from autograder.instructor.course import REPO
+from autograder.instructor.sandbox import bubblewrap_available, run_notebook
+
+SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
+AFTER_EXECUTION = [IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+MARKER = "grader.json"  # in autograded/<student>/<lesson>/: written last, when the submission is fully graded
+
+
+def load_course(root):
+    """The course's nbgrader config and CourseDirectory."""
+    root = Path(root).resolve()
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config() \
+        if (root / "nbgrader_config.py").exists() else None
+    coursedir = CourseDirectory(config=config, root=str(root)) if config is not None else CourseDirectory(root=str(root))
+    return config, coursedir
+
+
+def folder(coursedir, kind, student, lesson):
+    """A course folder such as submitted/<student>/<lesson>."""
+    return Path(coursedir.format_path(getattr(coursedir, f"{kind}_directory"), student, lesson))
+
+
+def collected(coursedir, lessons):
+    """[(student, lesson)] for every submission of the chosen lessons (all of the gradebook's if None)."""
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        known = [assignment.name for assignment in gradebook.assignments]
+    chosen = [lesson for lesson in (lessons or known) if lesson in known]
+    submitted = Path(coursedir.root) / coursedir.submitted_directory
+    return [(student.name, lesson) for student in sorted(submitted.iterdir()) if student.is_dir()
+            for lesson in chosen if (student / lesson).is_dir()]
+
+
+def fingerprint(path):
+    """A hash of everything in a submission folder: a re-submission is graded again."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in Path(path).rglob("*") if p.is_file()):
+        digest.update(str(file.relative_to(path)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
+def already_graded(coursedir, student, lesson):
+    """Whether this exact submission was graded to the end by an earlier run."""
+    marker = folder(coursedir, "autograded", student, lesson) / MARKER
+    if not marker.exists():
+        return False
+    return json.loads(marker.read_text()).get("fingerprint") == fingerprint(folder(coursedir, "submitted", student, lesson))
+
+
+# What a student's own code may not do, found by reading it (the sandbox stops what reading misses).
+INTERPRETER = {"__builtins__": "the interpreter's builtins", "builtins": "the interpreter's builtins",
+               "sys.modules": "the module table", "_getframe": "the call stack", "gc": "the garbage collector's objects",
+               "ctypes": "raw memory", "__import__": "hidden imports", "importlib": "hidden imports",
+               "get_ipython": "the notebook's kernel", "__code__": "compiled code"}
+COURSE_FILES = ["gradebook", "submitted", "autograded", "nbgrader", "solutions", "release"]
+
+
+def dotted(node):
+    """'np.linalg.norm' for an attribute chain, or None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return ".".join([node.id] + parts[::-1]) if isinstance(node, ast.Name) else None
+
+
+def imported_names(notebook):
+    """Names bound by imports anywhere in the notebook: modules, and functions such as the checks."""
+    names = set()
+    for cell in notebook.cells:
+        try:
+            tree = ast.parse(cell.source) if cell.cell_type == "code" else None
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree) if tree else []:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    return names
+
+
+def cheats(source, imported):
+    """Reasons this cell's code reaches for what grading depends on; empty if none."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else [alias.name for alias in node.names]
+            if any(module.startswith("autograder.instructor") for module in modules):
+                found.append("imports autograder.instructor, the instructor's reference and hidden checks")
+        targets = []
+        if isinstance(node, (ast.Assign, ast.Delete)):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        while any(isinstance(t, (ast.Tuple, ast.List, ast.Starred)) for t in targets):  # a, np.x = ...
+            targets = [e for t in targets for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else
+                                                      [t.value] if isinstance(t, ast.Starred) else [t])]
+        for target in targets:
+            name = dotted(target) if isinstance(target, ast.Attribute) else None
+            if name and name.split(".")[0] in imported:
+                found.append(f"replaces {name}, part of a module the checks use")
+            if isinstance(target, ast.Name) and target.id in imported and target.id.startswith(("check_", "compare_")):
+                found.append(f"redefines the check {target.id}")
+        if isinstance(node, ast.FunctionDef) and node.name.startswith(("check_", "compare_")) and node.name in imported:
+            found.append(f"redefines the check {node.name}")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr", "vars"):
+            if node.args and (dotted(node.args[0]) or "").split(".")[0] in imported:
+                found.append(f"changes a module the checks use through {node.func.id}()")
+        name = dotted(node) if isinstance(node, (ast.Attribute, ast.Name)) else None
+        for key, what in INTERPRETER.items():
+            if name and (name == key or name.endswith("." + key) or name.startswith(key + ".")):
+                found.append(f"reaches into {what} ({name})")
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if any(word in node.value for word in COURSE_FILES):
+                found.append(f"refers to the course's files ({node.value[:40]!r})")
+    return sorted(set(found))
+
+
+def is_test_cell(cell):
+    """An autograded test cell: restored from the gradebook, so not the student's code."""
+    meta = cell.metadata.get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def restore_deleted_cells(notebook, released):
+    """Put back graded and solution cells a student deleted, from the released notebook; return what was restored."""
+    present = {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in notebook.cells}
+    restored, position = [], 0
+    for cell in released.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if not grade_id:
+            continue
+        if grade_id in present:
+            position = next(k for k, c in enumerate(notebook.cells)
+                            if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id) + 1
+        else:
+            notebook.cells.insert(position, cell)
+            restored.append(grade_id)
+            position += 1
+    return restored
+
+
+def resources(coursedir, student, lesson, name):
+    """What nbgrader's preprocessors read: which notebook of whom, and where the gradebook is."""
+    return {"unique_key": name, "nbgrader": {"student": student, "assignment": lesson, "notebook": name,
+                                             "db_url": coursedir.db_url}}
+
+
+def find_notebook(submitted, name, expected_count):
+    """(path, flags) of the submitted notebook `name`, accepting one misnamed notebook when only one is expected."""
+    path = submitted / f"{name}.ipynb"
+    if path.exists():
+        return path, []
+    others = sorted(p for p in submitted.glob("*.ipynb") if not p.name.startswith("."))
+    if expected_count == 1 and len(others) == 1:
+        return others[0], [f"misnamed notebook: graded {others[0].name} as {name}.ipynb"]
+    return None, [f"missing notebook: no {name}.ipynb was submitted"]
+
+
+def prepare(coursedir, config, student, lesson, name, expected_count):
+    """The sanitized notebook to execute (or None if there is nothing to grade) and the flags raised on the way."""
+    submitted = folder(coursedir, "submitted", student, lesson)
+    path, flags = find_notebook(submitted, name, expected_count)
+    if path is None:
+        return None, flags
+    try:
+        notebook = nbformat.read(str(path), as_version=4)  # lenient, like nbgrader: a small schema slip is still graded
+        if not isinstance(notebook.get("cells"), list):
+            raise ValueError("it has no cells")
+    except Exception as error:
+        return None, flags + [f"unreadable notebook: {path.name} is not a valid notebook ({type(error).__name__}: {str(error)[:160]})"]
+    released = nbformat.read(str(folder(coursedir, "release", ".", lesson) / f"{name}.ipynb"), as_version=4)
+    ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in notebook.cells]
+    duplicated = sorted({i for i in ids if i and ids.count(i) > 1})
+    if duplicated:
+        flags.append(f"duplicated graded cells: {', '.join(duplicated)} (the first copy is graded)")
+        seen = set()
+        for cell in notebook.cells:  # later copies become plain cells (nbgrader's DeduplicateIds leaves them invalid)
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id and grade_id in seen:
+                del cell.metadata["nbgrader"]
+            seen.add(grade_id)
+    types = {c.metadata["nbgrader"]["grade_id"]: c.cell_type for c in released.cells if c.metadata.get("nbgrader", {}).get("grade_id")}
+    retyped = sorted({i for i, c in zip(ids, notebook.cells) if i in types and c.cell_type != types[i]})
+    if retyped:
+        flags.append(f"retyped graded cells: {', '.join(retyped)} (set back)")
+        for cell in notebook.cells:  # set back here: nbgrader's OverwriteCells would add an id a 4.4 notebook may not have
+            wanted = types.get(cell.metadata.get("nbgrader", {}).get("grade_id"), cell.cell_type)
+            if cell.cell_type != wanted:
+                cell.cell_type = wanted
+                if wanted == "code":
+                    cell.outputs, cell.execution_count = [], None
+                else:
+                    cell.pop("outputs", None), cell.pop("execution_count", None)
+    restored = restore_deleted_cells(notebook, released)
+    if restored:
+        flags.append(f"deleted graded cells: {', '.join(restored)} (restored from the release)")
+    found = resources(coursedir, student, lesson, name)
+    for preprocessor in SANITIZE:
+        notebook, found = preprocessor(config=config)(notebook, found)
+    imported = imported_names(notebook)
+    for index, cell in enumerate(notebook.cells):
+        reasons = cheats(cell.source, imported) if cell.cell_type == "code" and not is_test_cell(cell) else []
+        if reasons:
+            where = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {index}")
+            flags.append(f"removed {where}: it {'; '.join(reasons)}")
+            cell.source = f"raise RuntimeError('The grader removed this cell: it {reasons[0]}.')"
+    return notebook, flags
+
+
+def zero_notebook(coursedir, student, lesson, name):
+    """Score a notebook that cannot be graded 0, as stock nbgrader does for a missing one."""
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        for grade in gradebook.find_submission_notebook(name, lesson, student).grades:
+            grade.auto_score, grade.needs_manual_grade = 0, False
+        gradebook.db.commit()
+
+
+def open_submission(coursedir, student, lesson):
+    """Create the student and the submission in the gradebook, with its timestamp; return the notebook names."""
+    timestamp = coursedir.get_existing_timestamp(str(folder(coursedir, "submitted", student, lesson)))
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        gradebook.update_or_create_student(student)
+        gradebook.update_or_create_submission(lesson, student, **({"timestamp": timestamp} if timestamp else {}))
+        return [notebook.name for notebook in gradebook.find_assignment(lesson).notebooks]
+
+
+def save(coursedir, config, student, lesson, name, executed, flags):
+    """Score the executed notebook into the gradebook with nbgrader's own preprocessors, and write it out."""
+    notebook = nbformat.reads(executed, as_version=4)
+    found = resources(coursedir, student, lesson, name)
+    for preprocessor in AFTER_EXECUTION:
+        notebook, found = preprocessor(config=config)(notebook, found)
+    if flags:
+        notebook.cells.insert(0, nbformat.v4.new_markdown_cell(
+            "**Flagged by the grader** for your instructor:\n\n" + "\n".join(f"- {flag}" for flag in flags)))
+    out = folder(coursedir, "autograded", student, lesson)
+    out.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, str(out / f"{name}.ipynb"))
+
+
+def finish(coursedir, student, lesson, record):
+    """Copy the submission's other files (its timestamp) and write the marker: this submission is done."""
+    submitted, out = folder(coursedir, "submitted", student, lesson), folder(coursedir, "autograded", student, lesson)
+    out.mkdir(parents=True, exist_ok=True)
+    for file in submitted.iterdir():
+        if file.is_file() and file.suffix != ".ipynb":
+            shutil.copy(file, out / file.name)
+    record["fingerprint"] = fingerprint(submitted)
+    (out / MARKER).write_text(json.dumps(record, indent=1))
+
+
+def hidden_paths(coursedir):
+    """What a student's kernel must not see: the gradebook and every course folder but the release."""
+    root = Path(coursedir.root)
+    paths = [Path(coursedir.db_url.replace("sqlite:///", ""))]
+    for kind in ["source", "submitted", "autograded", "feedback"]:
+        paths.append(root / getattr(coursedir, f"{kind}_directory"))
+    paths.append(REPO / "solutions")  # the course's own worked solutions, wherever it is installed from
+    return [str(path) for path in paths]
+
+
+def start_client(scheduler, workers):
+    """A Dask client: on the scheduler given, or on a local cluster of `workers` single-threaded processes."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler), None
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                           silence_logs=logging.ERROR)
+    return Client(cluster), cluster
+
+
+def grade(root=".", lessons=None, scheduler=None, workers=2, force=False, limits=None, progress=True):
+    """Grade every collected submission not yet graded; return the run's summary (see `summarise`)."""
+    started = time.perf_counter()
+    warnings.filterwarnings("ignore", message=".*not in session")  # nbgrader's own SQLAlchemy chatter
+    config, coursedir = load_course(root)
+    todo = [(s, l) for s, l in collected(coursedir, lessons) if force or not already_graded(coursedir, s, l)]
+    jobs, records, notebook_flags = [], {}, {}
+    execution = {"Execute": {"extra_arguments": list(config.Execute.get("extra_arguments", []))}} if config else {}
+    cell_timeout = int(config.Execute.get("timeout", 30)) if config else 30
+    for student, lesson in todo:
+        names = open_submission(coursedir, student, lesson)
+        record = records[student, lesson] = {"student": student, "lesson": lesson, "flags": [], "status": "graded",
+                                             "waiting": len(names), "seconds": 0.0}
+        for name in names:
+            try:
+                notebook, flags = prepare(coursedir, config, student, lesson, name, len(names))
+            except Exception as error:  # whatever nbgrader's sanitizing refuses is graded 0 and flagged, never fatal
+                notebook, flags = None, [f"unusable notebook: {type(error).__name__}: {str(error)[:200]}"]
+            record["flags"] += flags
+            notebook_flags[student, lesson, name] = flags
+            if notebook is None:
+                zero_notebook(coursedir, student, lesson, name)
+                record["waiting"] -= 1
+            else:
+                jobs.append({"key": (student, lesson, name), "notebook": nbformat.writes(notebook), "config": execution,
+                             "hidden": hidden_paths(coursedir), "limits": {"cell_timeout": cell_timeout, **(limits or {})}})
+    for (student, lesson), record in records.items():
+        if record["waiting"] == 0:
+            finish(coursedir, student, lesson, record)
+    bar = tqdm(total=len(jobs), desc="grading", unit="notebook", disable=not progress, file=sys.stdout)
+    counts = Counter()
+    client = cluster = None
+    try:
+        if jobs:
+            from distributed import as_completed
+
+            client, cluster = start_client(scheduler, workers)
+            futures = [client.submit(run_notebook, job, pure=False) for job in jobs]
+            for future in as_completed(futures):
+                result = future.result()
+                student, lesson, name = result["key"]
+                record = records[student, lesson]
+                record["seconds"] += result["seconds"]
+                record["worker"] = result.get("worker")
+                if result["status"] == "graded":
+                    record["flags"] += result["flags"]
+                    save(coursedir, config, student, lesson, name, result["notebook"], notebook_flags[student, lesson, name] + result["flags"])
+                else:
+                    record["status"], record["error"] = "failed", result["error"]
+                record["waiting"] -= 1
+                if record["waiting"] == 0 and record["status"] == "graded":
+                    finish(coursedir, student, lesson, record)
+                counts[record["status"]] += 1
+                bar.set_postfix(counts, refresh=False)
+                bar.update()
+    finally:
+        bar.close()
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    return summarise(list(records.values()), len(collected(coursedir, lessons)) - len(todo), time.perf_counter() - started)
+
+
+def summarise(records, skipped, seconds):
+    """Counts of the run, and every flagged or failed submission with its reasons."""
+    return {
+        "graded": sum(r["status"] == "graded" for r in records),
+        "failed": sum(r["status"] == "failed" for r in records),
+        "timed out": sum(any("timeout" in flag for flag in r["flags"]) for r in records),
+        "flagged": sum(bool(r["flags"]) for r in records),
+        "already graded": skipped,
+        "seconds": seconds,
+        "records": records,
+    }
+
+
+def print_summary(summary, out=None):
+    """The end-of-run summary an instructor reads."""
+    out = out or sys.stdout
+    print(f"graded {summary['graded']}, failed {summary['failed']}, timed out {summary['timed out']}, "
+          f"flagged {summary['flagged']} (already graded before this run: {summary['already graded']}) "
+          f"in {summary['seconds']:.0f} s", file=out)
+    for record in summary["records"]:
+        if record["status"] == "failed":
+            print(f"  FAILED  {record['student']} / {record['lesson']}: {record.get('error')} (run again to retry)", file=out)
+        for flag in record["flags"]:
+            print(f"  flagged {record['student']} / {record['lesson']}: {flag}", file=out)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("lessons", nargs="*", help="lessons to grade (default: every lesson in the gradebook)")
+    parser.add_argument("--course", default=".", help="the nbgrader course directory (default: here)")
+    parser.add_argument("--scheduler", help="address of a Dask scheduler (default: a local cluster)")
+    parser.add_argument("--workers", type=int, default=2, help="local worker processes (default: 2)")
+    parser.add_argument("--force", action="store_true", help="grade again what is already graded")
+    parser.add_argument("--report", action="store_true", help="also write the instructor's HTML report")
+    args = parser.parse_args(argv)
+    if not bubblewrap_available():
+        print("warning: bubblewrap (bwrap) is not installed: student code runs with resource limits but without "
+              "isolation. On Debian or Ubuntu: apt-get install bubblewrap", file=sys.stderr)
+    summary = grade(args.course, args.lessons or None, args.scheduler, args.workers, args.force)
+    print_summary(summary)
+    if args.report:
+        from autograder.instructor.report import write_report
+
+        print(f"report: {write_report(args.course, summary)}")
+    return 1 if summary["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
