@@ -237,8 +237,7 @@ def compare_lstm_variant_cell_option(LSTMVariantCell, x, h_prev, c_prev, params,
     N, D = x.shape
     H = h_prev.shape[1]
     cell = make_cell(LSTMVariantCell, D, H, options).double()
-    cell.load_state_dict({key: torch.tensor(params[name]) for name, key in
-                          [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")]})
+    cell.load_state_dict(torch_module(params).state_dict())
     name = f"LSTMVariantCell({D}, {H}{describe(options)}), forward(x, (h, c)) with N = {N}"
     got = run_cell(cell, name, x, h_prev, c_prev)
     mistakes = variant_mistakes(x, h_prev, c_prev, params, options)

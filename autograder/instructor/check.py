@@ -29,12 +29,13 @@ def check(lesson, notebook_path=None, out=None):
     notebook_path = Path(notebook_path or REPO / "lessons" / lesson / f"{lesson}.ipynb")
     with tempfile.TemporaryDirectory(prefix="lstm-course-check-") as root:
         course = Course(root, [lesson])
-        submitted = folder(load_course(root)[1], "submitted", "you", lesson)
+        coursedir = load_course(root)[1]
+        submitted = folder(coursedir, "submitted", "you", lesson)
         submitted.mkdir(parents=True)
         (submitted / f"{lesson}.ipynb").write_bytes(notebook_path.read_bytes())
         summary = grade(root, [lesson], workers=1, progress=False)
         scores, maxima = course.scores(lesson).get("you", {}), course.max_scores(lesson)
-        graded = folder(load_course(root)[1], "autograded", "you", lesson) / f"{lesson}.ipynb"
+        graded = folder(coursedir, "autograded", "you", lesson) / f"{lesson}.ipynb"
         cells = nbformat.read(str(graded), as_version=4).cells if graded.exists() else []
     print(f"{lesson}: {notebook_path}", file=out)
     for flag in (summary["records"][0]["flags"] if summary["records"] else []):

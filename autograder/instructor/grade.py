@@ -316,7 +316,8 @@ def grade(root=".", lessons=None, scheduler=None, workers=2, force=False, limits
     started = time.perf_counter()
     warnings.filterwarnings("ignore", message=".*not in session")  # nbgrader's own SQLAlchemy chatter
     config, coursedir = load_course(root)
-    todo = [(s, l) for s, l in collected(coursedir, lessons) if force or not already_graded(coursedir, s, l)]
+    submissions = collected(coursedir, lessons)
+    todo = [(s, l) for s, l in submissions if force or not already_graded(coursedir, s, l)]
     jobs, records, notebook_flags = [], {}, {}
     execution = {"Execute": {"extra_arguments": list(config.Execute.get("extra_arguments", []))}} if config else {}
     cell_timeout = int(config.Execute.get("timeout", 30)) if config else 30
@@ -372,7 +373,7 @@ def grade(root=".", lessons=None, scheduler=None, workers=2, force=False, limits
             client.close()
         if cluster is not None:
             cluster.close()
-    return summarise(list(records.values()), len(collected(coursedir, lessons)) - len(todo), time.perf_counter() - started)
+    return summarise(list(records.values()), len(submissions) - len(todo), time.perf_counter() - started)
 
 
 def summarise(records, skipped, seconds):

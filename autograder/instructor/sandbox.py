@@ -24,6 +24,7 @@ from pathlib import Path
 
 import nbformat
 from jupyter_client import AsyncKernelManager
+from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
@@ -33,7 +34,7 @@ LIMITS = {
     "cell_timeout": 30,  # seconds per cell, as nbgrader's Execute.timeout
     "notebook_timeout": 600,  # seconds for the whole notebook
     "memory": 8 * 2**30,  # bytes of address space (torch alone maps about 2 GiB)
-    "processes": 64,  # processes and threads' parents the kernel may have at once, itself included
+    "processes": 64,  # processes the kernel may have below it at once
     "output": 2 * 2**20,  # bytes of output kept for a notebook
     "file_size": 256 * 2**20,  # bytes, the largest file the kernel may write
 }
@@ -143,7 +144,6 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         """Execute cell by cell; if the kernel dies, every cell from there on gets an error output."""
-        from nbclient import NotebookClient
         NotebookClient.__init__(self, nb, km)
         self.reset_execution_trackers()
         self._check_assign_resources(resources)

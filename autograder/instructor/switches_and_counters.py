@@ -3,7 +3,7 @@ import numpy as np
 import torch
 
 from autograder.instructor import reference
-from autograder.lstm_cell import random_params
+from autograder.lstm_cell import random_params, torch_module
 from autograder.switches_and_counters import (OPTIONS, compare_lstm_variant_cell_option, compare_lstm_variant_cell_with_torch,
                                               compare_saturation_fractions)
 
@@ -37,8 +37,7 @@ def check_lstm_variant_cell_hidden(LSTMVariantCell, seed):
         params = random_params(rng, D, H, 0.8)
         x, h_prev, c_prev = rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(0, 3, size=(N, H))
         cell = reference.LSTMVariantCell(D, H, **options).double()
-        cell.load_state_dict({key: torch.tensor(params[name]) for name, key in
-                              [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")]})
+        cell.load_state_dict(torch_module(params).state_dict())
         with torch.no_grad():
             want = [v.numpy() for v in cell(torch.tensor(x), (torch.tensor(h_prev), torch.tensor(c_prev)))]
         compare_lstm_variant_cell_option(LSTMVariantCell, x, h_prev, c_prev, params, options, want)
