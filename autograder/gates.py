@@ -179,3 +179,37 @@ def check_gated_product_grads(gated_product_grads):
     compare_gated_product_grads(gated_product_grads, a, b, dy, torch_gated_product_grads(a, b, dy))
     a2, b2, dy2 = a.reshape(5, 1) * np.ones(3), b.reshape(5, 1) * np.ones(3), np.ones((5, 3))
     compare_gated_product_grads(gated_product_grads, a2, b2, dy2, torch_gated_product_grads(a2, b2, dy2))
+
+
+def train_switch(gate, sigmoid_grad, steps=300, learning_rate=5.0, seed=0):
+    """Experiment 1 of the lesson: gradient descent on a gate that should pass a signal only when a flag is on.
+
+    Returns the mean gate value with the flag on and with it off after training.
+    """
+    rng = np.random.default_rng(seed)
+    n = 256
+    flag = rng.integers(0, 2, size=(n, 1)).astype(float)
+    inputs = np.hstack([flag, rng.normal(size=(n, 1))])
+    signal = rng.normal(size=(n, 1))
+    target = signal * flag
+    W, b = np.zeros((1, 2)), np.zeros(1)
+    for _ in range(steps):
+        g = as_array(call(gate, "gate(inputs, W, b) in the training loop", inputs, W, b), "gate(inputs, W, b)", (n, 1))
+        z = inputs @ W.T + b
+        slope = as_array(call(sigmoid_grad, "sigmoid_grad(z) in the training loop", z), "sigmoid_grad(z)", (n, 1))
+        dz = 2 * (g * signal - target) * signal * slope / n
+        W, b = W - learning_rate * dz.T @ inputs, b - learning_rate * dz.sum(axis=0)
+    g = as_array(call(gate, "gate(inputs, W, b) after training", inputs, W, b), "gate(inputs, W, b)", (n, 1))
+    return float(g[flag == 1].mean()), float(g[flag == 0].mean())
+
+
+def check_gate_learns_to_switch(gate, sigmoid_grad):
+    """Experiment 1, run again by the check with your gate and sigmoid_grad: the trained gate must be a switch."""
+    __tracebackhide__ = True
+    on, off = train_switch(gate, sigmoid_grad)
+    if not on > 0.9:
+        raise AssertionError(f"Trained with your gate and sigmoid_grad, the gate averages {on:.3f} with the flag on; "
+                             "a switch should be above 0.9. Make gate and sigmoid_grad pass their checks first.")
+    if not off < 0.1:
+        raise AssertionError(f"Trained with your gate and sigmoid_grad, the gate averages {off:.3f} with the flag off; "
+                             "a switch should be below 0.1. Make gate and sigmoid_grad pass their checks first.")

@@ -3,15 +3,20 @@
 `saturation_fractions` is checked against numpy's own comparisons, boundary
 values included. `LSTMVariantCell` with its defaults is checked against
 `torch.nn.LSTMCell` (outputs and gradients, float64); each option against the
-cell's equations written out in numpy (`variant_step`).
+cell's equations written out in numpy (`variant_step`), its gradients against
+central differences of `variant_step`.
+
+The learner's cell is only ever touched by `probe_cell`, which runs where the
+cell lives (in the student's kernel at grade time) and reports plain data; every
+verdict is reached here, on that data.
 """
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from autograder.checking import as_array, call, expect_close
-from autograder.lstm_cell import TOLERANCE, cell_mistakes, random_params, torch_cell_forward, torch_module
+from autograder.checking import as_array, beside, call, expect_close
+from autograder.lstm_cell import NAMES, TOLERANCE, cell_mistakes, random_params, torch_cell_forward, torch_module
 
 # Trained weights and other files the lessons load; `make lessons` never touches them.
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -102,61 +107,128 @@ def describe(options):
     return "".join(f", {key}={value!r}" for key, value in options.items())
 
 
-def make_cell(LSTMVariantCell, input_size, hidden_size, options):
-    """Construct the learner's cell and check its parameters' names and shapes."""
+def cell_call(input_size, hidden_size, options):
+    """The learner's constructor call, as they would write it."""
+    return f"LSTMVariantCell({input_size}, {hidden_size}{describe(options)})"
+
+
+def in_place_advice(error):
+    """Advice for an error that autograd raises about an in-place change, or nothing."""
+    text = str(error)
+    return ("\nDo not change h, c or a parameter in place (c.mul_(f), c += ...): write new tensors, c = f * c + i * g."
+            if "in-place" in text or "inplace" in text else "")
+
+
+def probe_cell(LSTMVariantCell, input_size, hidden_size, options, state=None, inputs=None, weights=None, name=None):
+    """Build the learner's cell where it lives, run it on numpy (x, h_prev, c_prev) if given, and report plain data only."""
     __tracebackhide__ = True
-    name = f"LSTMVariantCell({input_size}, {hidden_size}{describe(options)})"
+    built = cell_call(input_size, hidden_size, options)
     try:
         cell = LSTMVariantCell(input_size, hidden_size, **options)
     except NotImplementedError:
-        raise AssertionError(f"{name}: not implemented yet. Replace `raise NotImplementedError()` with your code.") from None
+        raise AssertionError(f"{built}: not implemented yet. Replace `raise NotImplementedError()` with your code.") from None
     except Exception as error:
-        raise AssertionError(f"{name} raised {type(error).__name__}: {error}") from error
+        raise AssertionError(f"{built} raised {type(error).__name__}: {error}") from error
     if not isinstance(cell, torch.nn.Module):
-        raise AssertionError(f"{name} is a {type(cell).__name__}; LSTMVariantCell must subclass torch.nn.Module "
+        raise AssertionError(f"{built} is a {type(cell).__name__}; LSTMVariantCell must subclass torch.nn.Module "
                              "(and call super().__init__() first).")
+    got = {"parameters": {key: value.detach().double().numpy() for key, value in cell.named_parameters()}}
+    if inputs is None:
+        return got
+    name = name or built
+    if np.asarray(inputs[0]).dtype == np.float64:  # float32 inputs test that the cell keeps its parameters' dtype
+        cell.double()
+    if state is not None:
+        try:
+            cell.load_state_dict({key: torch.tensor(value) for key, value in state.items()})
+        except Exception as error:
+            raise AssertionError(f"{name}: loading a torch.nn.LSTMCell's state dict raised {type(error).__name__}: {error}") from error
+    x, h_prev, c_prev = (torch.tensor(value, requires_grad=weights is not None) for value in inputs)  # as in training
+    try:
+        out = cell(x, (h_prev, c_prev))
+    except NotImplementedError:
+        raise AssertionError(f"{name}: forward is not implemented yet. Replace `raise NotImplementedError()` with your code.") from None
+    except Exception as error:
+        raise AssertionError(f"{name} raised {type(error).__name__}: {error}{in_place_advice(error)}") from error
+    if not isinstance(out, tuple) or len(out) != 2 or not all(isinstance(v, torch.Tensor) for v in out):
+        raise AssertionError(f"{name} returned {type(out).__name__}; forward must return a tuple (h, c) of tensors.")
+    h, c = out
+    got.update(h=h.detach().double().numpy(), c=c.detach().double().numpy(), dtypes=[str(h.dtype), str(c.dtype)],
+               requires_grad=bool(h.requires_grad))
+    if weights is not None:  # the gradients of the loss sum(h * weights[0]) + sum(c * weights[1])
+        loss = (h * torch.tensor(weights[0], dtype=h.dtype)).sum() + (c * torch.tensor(weights[1], dtype=c.dtype)).sum()
+        if loss.requires_grad:
+            try:
+                loss.backward()
+            except Exception as error:
+                raise AssertionError(f"{name}: backward raised {type(error).__name__}: {error}{in_place_advice(error)}") from error
+        got["grads"] = {key: None if value.grad is None else value.grad.double().numpy() for key, value in cell.named_parameters()}
+    return got
+
+
+def make_cell(LSTMVariantCell, input_size, hidden_size, options):
+    """Construct the learner's cell and check its parameters' names, shapes and initial values."""
+    __tracebackhide__ = True
+    name = cell_call(input_size, hidden_size, options)
+    found = beside(LSTMVariantCell, probe_cell)(LSTMVariantCell, input_size, hidden_size, options)["parameters"]
     sizes = {"4H": 4 * hidden_size, "H": hidden_size, "D": input_size}
-    found = dict(cell.named_parameters())
     for key, shape in PARAMETER_SHAPES.items():
         want = tuple(sizes[s] for s in shape)
         if key not in found:
             raise AssertionError(f"{name} has no parameter `{key}` (it has {sorted(found) or 'none'}). Use torch.nn.LSTMCell's "
                                  f"names: weight_ih (4H, D), weight_hh (4H, H), bias_ih (4H,), bias_hh (4H,), as torch.nn.Parameter.")
-        if tuple(found[key].shape) != want:
-            raise AssertionError(f"{name}: {key} has shape {tuple(found[key].shape)}, expected {want}.")
+        if np.shape(found[key]) != want:
+            raise AssertionError(f"{name}: {key} has shape {np.shape(found[key])}, expected {want}.")
     if set(found) != set(PARAMETER_SHAPES):
         raise AssertionError(f"{name} has parameters {sorted(found)}; it should have exactly {sorted(PARAMETER_SHAPES)}, "
                              "so that a torch.nn.LSTMCell's state dict loads into it.")
-    if any(float(p.detach().std()) == 0 for p in found.values()):
+    if any(np.std(value) == 0 for value in found.values()):
         raise AssertionError(f"{name}: a parameter is constant at creation. Initialise like torch.nn.LSTMCell, "
                              "uniform in (-1/sqrt(H), 1/sqrt(H)), so that the units start different.")
     bound = hidden_size ** -0.5
     for key, value in found.items():
-        one_signed = value.numel() >= 40 and (value.min() >= 0 or value.max() <= 0)  # by chance: less than 2e-12
-        if value.abs().max() > bound + 1e-12 or one_signed:
+        one_signed = value.size >= 40 and (value.min() >= 0 or value.max() <= 0)  # by chance: less than 2e-12
+        if np.abs(value).max() > bound * (1 + 1e-6) or one_signed:  # 1e-6: the bound rounded to float32
             raise AssertionError(f"{name}: {key} starts in [{value.min():.3g}, {value.max():.3g}]. Initialise like "
                                  f"torch.nn.LSTMCell: uniform in (-1/sqrt(H), 1/sqrt(H)) = ({-bound:.3g}, {bound:.3g}).")
-    return cell
 
 
-def run_cell(cell, name, x, h_prev, c_prev, grad=False):
-    """Call a torch cell on float64 numpy inputs; return (h, c) as tensors."""
+def run_cell(LSTMVariantCell, options, name, inputs, state=None, weights=None):
+    """Run the learner's cell on numpy inputs (x, h_prev, c_prev) where it lives; what probe_cell reports, dtypes checked."""
     __tracebackhide__ = True
-    inputs = [torch.tensor(v, requires_grad=grad) for v in (x, h_prev, c_prev)]
-    try:
-        out = cell(inputs[0], (inputs[1], inputs[2]))
-    except NotImplementedError:
-        raise AssertionError(f"{name}: forward is not implemented yet. Replace `raise NotImplementedError()` with your code.") from None
-    except Exception as error:
-        advice = ("\nDo not change h, c or a parameter in place (c.mul_(f), c += ...): write new tensors, c = f * c + i * g."
-                  if "in-place" in str(error) else "")
-        raise AssertionError(f"{name} raised {type(error).__name__}: {error}{advice}") from error
-    if not isinstance(out, tuple) or len(out) != 2 or not all(isinstance(v, torch.Tensor) for v in out):
-        raise AssertionError(f"{name} returned {type(out).__name__}; forward must return a tuple (h, c) of tensors.")
-    if any(v.dtype != inputs[0].dtype for v in out):
-        raise AssertionError(f"{name} returned {out[0].dtype} for {inputs[0].dtype} inputs. Do not cast (.float(), "
+    input_size, hidden_size = inputs[0].shape[1], inputs[1].shape[1]
+    got = beside(LSTMVariantCell, probe_cell)(LSTMVariantCell, input_size, hidden_size, options,
+                                              state=state, inputs=inputs, weights=weights, name=name)
+    dtype = f"torch.{inputs[0].dtype}"
+    returned = next((d for d in got["dtypes"] if d != dtype), None)
+    if returned and dtype == "torch.float64":
+        raise AssertionError(f"{name} returned {returned} for {dtype} inputs. Do not cast (.float(), "
                              "dtype=torch.float32): the check runs your cell in float64, after .double().")
-    return out
+    if returned:
+        raise AssertionError(f"{name} returned {returned} for {dtype} inputs; keep the parameters' dtype.")
+    return got
+
+
+def torch_state(params):
+    """The state dict of a torch.nn.LSTMCell holding these parameters, as numpy arrays."""
+    return {key: value.numpy() for key, value in torch_module(params).state_dict().items()}
+
+
+def learner_gradients(got, name):
+    """The gradients the probe reported, once h carries one and every parameter received one."""
+    __tracebackhide__ = True
+    if not got["requires_grad"]:
+        raise AssertionError(f"{name}: h carries no gradient. Compute with torch operations on the parameters, "
+                             "not numpy or .detach(), so that the cell can be trained.")
+    for key in PARAMETER_SHAPES:
+        if got["grads"].get(key) is None:
+            raise AssertionError(f"{name}: {key} received no gradient; use it in forward.")
+    return got["grads"]
+
+
+def weighted_loss(weights, h, c):
+    """The loss whose gradients the checks compare: linear in h and c."""
+    return float(np.sum(h * weights[0]) + np.sum(c * weights[1]))
 
 
 def compare_lstm_variant_cell_with_torch(LSTMVariantCell, x, h_prev, c_prev, params):
@@ -164,29 +236,23 @@ def compare_lstm_variant_cell_with_torch(LSTMVariantCell, x, h_prev, c_prev, par
     __tracebackhide__ = True
     N, D = x.shape
     H = h_prev.shape[1]
-    reference = torch_module(params)
-    cell = make_cell(LSTMVariantCell, D, H, {}).double()
-    cell.load_state_dict(reference.state_dict())
+    make_cell(LSTMVariantCell, D, H, {})
     name = f"LSTMVariantCell({D}, {H}) loaded with a torch.nn.LSTMCell's state dict, forward(x, (h, c)) with N = {N}"
-    got = run_cell(cell, name, x, h_prev, c_prev)
+    weights = np.random.default_rng(N + D + H).normal(size=(2, N, H))
+    got = run_cell(LSTMVariantCell, {}, name, (x, h_prev, c_prev), torch_state(params), weights)
     mistakes = cell_mistakes(x, h_prev, c_prev, params)
     want = torch_cell_forward(x, h_prev, c_prev, params)
     mistakes["return (c, h) instead of (h, c), or unpack the state as c, h"] = want[::-1]
     for k, part in enumerate("hc"):
-        expect_close(got[k].detach().numpy(), want[k], f"{name}, {part}", **TOLERANCE,
+        expect_close(got[part], want[k], f"{name}, {part}", **TOLERANCE,
                      mistakes={mistake: value[k] for mistake, value in mistakes.items()})
-    weights = np.random.default_rng(N + D + H).normal(size=(2, N, H))  # a loss linear in h and c
-    for module in (reference, cell):
-        h, c = run_cell(module, name, x, h_prev, c_prev, grad=True)
-        if not h.requires_grad:
-            raise AssertionError(f"{name}: h carries no gradient. Compute with torch operations on the parameters, "
-                                 "not numpy or .detach(), so that the cell can be trained.")
-        ((h * torch.tensor(weights[0])).sum() + (c * torch.tensor(weights[1])).sum()).backward()
+    grads = learner_gradients(got, name)
+    reference = torch_module(params)
+    h, c = reference(torch.tensor(x), (torch.tensor(h_prev), torch.tensor(c_prev)))
+    ((h * torch.tensor(weights[0])).sum() + (c * torch.tensor(weights[1])).sum()).backward()
     for key in PARAMETER_SHAPES:
-        mine, theirs = getattr(cell, key).grad, getattr(reference, key).grad
-        if mine is None:
-            raise AssertionError(f"{name}: {key} received no gradient; use it in forward.")
-        expect_close(mine.numpy(), theirs.numpy(), f"{name}, the gradient of a loss with respect to {key}", **TOLERANCE)
+        expect_close(grads[key], getattr(reference, key).grad.numpy(), f"{name}, the gradient of a loss with respect to {key}",
+                     **TOLERANCE)
 
 
 def check_lstm_variant_cell(LSTMVariantCell):
@@ -197,10 +263,9 @@ def check_lstm_variant_cell(LSTMVariantCell):
         params = random_params(rng, D, H)
         compare_lstm_variant_cell_with_torch(LSTMVariantCell, rng.normal(size=(N, D)), rng.normal(size=(N, H)),
                                              rng.normal(size=(N, H)), params)
-    cell = make_cell(LSTMVariantCell, 3, 4, {})
-    h, c = run_cell(cell, "LSTMVariantCell(3, 4) on float32 inputs", *(np.zeros(shape, np.float32) for shape in [(2, 3), (2, 4), (2, 4)]))
-    if h.dtype != torch.float32:
-        raise AssertionError(f"LSTMVariantCell(3, 4) on float32 inputs returned {h.dtype}; keep the parameters' dtype.")
+    make_cell(LSTMVariantCell, 3, 4, {})
+    run_cell(LSTMVariantCell, {}, "LSTMVariantCell(3, 4) on float32 inputs",
+             tuple(np.zeros(shape, np.float32) for shape in [(2, 3), (2, 4), (2, 4)]))
     N, D, H = 3, 2, 4
     params = random_params(rng, D, H)
     x, h_prev, c_prev = rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(0, 3, size=(N, H))
@@ -231,24 +296,37 @@ def variant_mistakes(x, h_prev, c_prev, params, options):
     return mistakes
 
 
+def finite_difference_gradients(loss, params, eps=1e-6):
+    """Central differences of loss(params) with respect to every entry of every parameter, under torch's names."""
+    grads = {}
+    for key, torch_key in NAMES:
+        grads[torch_key] = np.zeros_like(params[key])
+        for index in np.ndindex(params[key].shape):
+            up, down = ({**params, key: params[key].copy()} for _ in range(2))
+            up[key][index] += eps
+            down[key][index] -= eps
+            grads[torch_key][index] = (loss(up) - loss(down)) / (2 * eps)
+    return grads
+
+
 def compare_lstm_variant_cell_option(LSTMVariantCell, x, h_prev, c_prev, params, options, want):
-    """One configuration of the learner's cell on one case, against `want` = (h, c)."""
+    """One configuration of the learner's cell on one case, against `want` = (h, c); its gradients against finite differences."""
     __tracebackhide__ = True
     N, D = x.shape
     H = h_prev.shape[1]
-    cell = make_cell(LSTMVariantCell, D, H, options).double()
-    cell.load_state_dict(torch_module(params).state_dict())
+    make_cell(LSTMVariantCell, D, H, options)
     name = f"LSTMVariantCell({D}, {H}{describe(options)}), forward(x, (h, c)) with N = {N}"
-    got = run_cell(cell, name, x, h_prev, c_prev)
+    weights = np.random.default_rng(N + D + H).normal(size=(2, N, H))
+    got = run_cell(LSTMVariantCell, options, name, (x, h_prev, c_prev), torch_state(params), weights)
     mistakes = variant_mistakes(x, h_prev, c_prev, params, options)
     for k, part in enumerate("hc"):
-        expect_close(got[k].detach().numpy(), want[k], f"{name}, {part}", **TOLERANCE,
+        expect_close(got[part], want[k], f"{name}, {part}", **TOLERANCE,
                      mistakes={mistake: value[k] for mistake, value in mistakes.items()})
-    names = list(PARAMETER_SHAPES)
-    inputs = (torch.tensor(x), (torch.tensor(h_prev), torch.tensor(c_prev)))
-    step = lambda *values: torch.func.functional_call(cell, dict(zip(names, values)), inputs)  # noqa: E731
-    values = tuple(getattr(cell, key).detach().clone().requires_grad_(True) for key in names)
-    if not torch.autograd.gradcheck(step, values, raise_exception=False, fast_mode=True):
-        raise AssertionError(f"{name}: the gradients of h and c with respect to the parameters disagree with finite "
-                             "differences. Something in this option is cut off from autograd: .detach(), .data, "
-                             "numpy, or an in-place change.")
+    grads = learner_gradients(got, name)
+    numeric = finite_difference_gradients(lambda p: weighted_loss(weights, *variant_step(x, h_prev, c_prev, p, **options)), params)
+    for key in PARAMETER_SHAPES:
+        mine = as_array(grads[key], f"{name}, the gradient with respect to {key}", numeric[key].shape)
+        if not np.allclose(mine, numeric[key], rtol=1e-5, atol=1e-7):
+            raise AssertionError(f"{name}: the gradients of h and c with respect to the parameters disagree with finite "
+                                 f"differences (first for {key}). Something in this option is cut off from autograd: "
+                                 ".detach(), .data, numpy, or an in-place change.")

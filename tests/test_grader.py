@@ -18,7 +18,7 @@ from autograder.instructor.course import REPO, SOLUTIONS, Course, fill, lessons,
 from autograder.instructor.example_class import lesson_module, submission
 from autograder.instructor.grade import MARKER, cheats, grade, imported_names
 from autograder.instructor.report import write_report
-from autograder.instructor.sandbox import bubblewrap_available
+from autograder.instructor.worker.sandbox import bubblewrap_available
 
 LESSON = "01_gates"  # the quickest lesson to grade
 HIDDEN = "### BEGIN HIDDEN TESTS\n"

@@ -101,7 +101,8 @@ def overhead(per_lesson=2):
     names = lessons()
     with tempfile.TemporaryDirectory(prefix="lstm-bench-overhead-") as root:
         course = class_course(Path(root), per_lesson, names)
-        from autograder.instructor.grade import load_course, prepare
+        from autograder.instructor.coursedir import load_course
+        from autograder.instructor.grade import prepare
         config, coursedir = load_course(root)
         prepared = [prepare(coursedir, config, student, lesson, lesson, 1)[0]
                     for lesson in names for student in list(grown_class(per_lesson, lesson, course.released(lesson)))]

@@ -12,7 +12,8 @@ from pathlib import Path
 import nbformat
 
 from autograder.instructor.course import REPO, Course, lessons
-from autograder.instructor.grade import MARKER, folder, grade, load_course
+from autograder.instructor.coursedir import MARKER, folder, load_course
+from autograder.instructor.grade import grade
 
 
 def failure_message(cell):

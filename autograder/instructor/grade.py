@@ -17,9 +17,11 @@ loses nothing, and the next run grades only what is missing.
 """
 import argparse
 import ast
+import html
 import hashlib
 import json
 import logging
+import re
 import shutil
 import sys
 import time
@@ -29,33 +31,19 @@ from pathlib import Path
 
 import nbformat
 from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.coursedir import CourseDirectory
+from nbconvert.preprocessors.sanitize import SanitizeHTML
+from nbgrader.api import Gradebook
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern,
                                     LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+from nbgrader.utils import is_grade, is_solution
 from tqdm.auto import tqdm
-from traitlets.config.loader import PyFileConfigLoader
 
-from autograder.instructor.course import REPO
-from autograder.instructor.sandbox import bubblewrap_available, run_notebook
+from autograder.instructor.coursedir import MARKER, folder, load_course
+from autograder.instructor.worker.sandbox import LIMITS, REPO, bubblewrap_available, run_notebook
 
 SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
 AFTER_EXECUTION = [IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
-MARKER = "grader.json"  # in autograded/<student>/<lesson>/: written last, when the submission is fully graded
-
-
-def load_course(root):
-    """The course's nbgrader config and CourseDirectory."""
-    root = Path(root).resolve()
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config() \
-        if (root / "nbgrader_config.py").exists() else None
-    coursedir = CourseDirectory(config=config, root=str(root)) if config is not None else CourseDirectory(root=str(root))
-    return config, coursedir
-
-
-def folder(coursedir, kind, student, lesson):
-    """A course folder such as submitted/<student>/<lesson>."""
-    return Path(coursedir.format_path(getattr(coursedir, f"{kind}_directory"), student, lesson))
+SOURCE_LIMIT = 100_000  # characters of a submitted cell's source; the rest is cut, as outputs are capped
 
 
 def collected(coursedir, lessons):
@@ -158,8 +146,22 @@ def cheats(source, imported):
 
 def is_test_cell(cell):
     """An autograded test cell: restored from the gradebook, so not the student's code."""
-    meta = cell.metadata.get("nbgrader", {})
-    return bool(meta.get("grade")) and not meta.get("solution")
+    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
+
+
+def trusted_tests(coursedir, lesson, name):
+    """{grade_id: source} of the notebook's autograded test cells, hidden tests included, from the gradebook."""
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        notebook = gradebook.find_notebook(name, lesson)
+        solutions = {cell.name for cell in notebook.solution_cells}
+        graded = {cell.name for cell in notebook.grade_cells if cell.cell_type == "code"} - solutions
+        return {cell.name: cell.source for cell in notebook.source_cells if cell.name in graded}
+
+
+def grade_id(cell):
+    """The cell's nbgrader grade_id, or None."""
+    meta = cell.metadata.get("nbgrader")
+    return meta.get("grade_id") if isinstance(meta, dict) else None
 
 
 def restore_deleted_cells(notebook, released):
@@ -210,6 +212,7 @@ def prepare(coursedir, config, student, lesson, name, expected_count):
     except Exception as error:
         return None, flags + [f"unreadable notebook: {path.name} is not a valid notebook ({type(error).__name__}: {str(error)[:160]})"]
     released = nbformat.read(str(folder(coursedir, "release", ".", lesson) / f"{name}.ipynb"), as_version=4)
+    flags += cap_sources(notebook) + forget_unknown_grade_cells(notebook, released)
     ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in notebook.cells]
     duplicated = sorted({i for i in ids if i and ids.count(i) > 1})
     if duplicated:
@@ -239,13 +242,33 @@ def prepare(coursedir, config, student, lesson, name, expected_count):
     for preprocessor in SANITIZE:
         notebook, found = preprocessor(config=config)(notebook, found)
     imported = imported_names(notebook)
-    for index, cell in enumerate(notebook.cells):
+    for index, cell in enumerate(notebook.cells):  # a courtesy to the instructor: the examiner's verdicts need no scan
         reasons = cheats(cell.source, imported) if cell.cell_type == "code" and not is_test_cell(cell) else []
         if reasons:
             where = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {index}")
-            flags.append(f"removed {where}: it {'; '.join(reasons)}")
-            cell.source = f"raise RuntimeError('The grader removed this cell: it {reasons[0]}.')"
+            flags.append(f"suspicious {where}: it {'; '.join(reasons)}")
     return notebook, flags
+
+
+def cap_sources(notebook):
+    """Cut every cell's source to SOURCE_LIMIT characters; return the flags."""
+    flags = []
+    for index, cell in enumerate(notebook.cells):
+        if isinstance(cell.get("source"), str) and len(cell.source) > SOURCE_LIMIT:
+            flags.append(f"source limit: cell {index} has {len(cell.source)} characters; the grader kept the first {SOURCE_LIMIT}")
+            cell.source = cell.source[:SOURCE_LIMIT]
+    return flags
+
+
+def forget_unknown_grade_cells(notebook, released):
+    """Cells that claim nbgrader metadata the release does not have become plain cells; return the flags."""
+    known = {grade_id(cell) for cell in released.cells} - {None}
+    flags = []
+    for index, cell in enumerate(notebook.cells):
+        if "nbgrader" in cell.metadata and grade_id(cell) not in known:
+            flags.append(f"unknown graded cell: cell {index} claims grade_id {str(grade_id(cell))[:60]!r}, graded as a plain cell")
+            del cell.metadata["nbgrader"]
+    return flags
 
 
 def zero_notebook(coursedir, student, lesson, name):
@@ -265,15 +288,37 @@ def open_submission(coursedir, student, lesson):
         return [notebook.name for notebook in gradebook.find_assignment(lesson).notebooks]
 
 
+SCRIPT_URL = re.compile(r"j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t\s*:", re.I)
+
+
+def make_inert(notebook, released):
+    """No live script from a submission: outputs sanitized always, markdown the release does not have sanitized too."""
+    sanitizer = SanitizeHTML()
+    instructors = {cell.source for cell in released.cells if cell.cell_type == "markdown"}
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "markdown" and cell.source in instructors:
+            continue
+        sanitizer.preprocess_cell(cell, {}, index)
+        if cell.cell_type != "code":
+            cell.source = SCRIPT_URL.sub("blocked:", cell.source)
+    return notebook
+
+
+def escaped(text):
+    """Student-supplied text, safe to put in markdown or HTML: tags, entities and link syntax shown as text."""
+    return html.escape(str(text)).replace("[", "&#91;").replace("]", "&#93;").replace("`", "&#96;")
+
+
 def save(coursedir, config, student, lesson, name, executed, flags):
-    """Score the executed notebook into the gradebook with nbgrader's own preprocessors, and write it out."""
+    """Score the executed notebook into the gradebook with nbgrader's own preprocessors, and write it out, inert."""
     notebook = nbformat.reads(executed, as_version=4)
     found = resources(coursedir, student, lesson, name)
     for preprocessor in AFTER_EXECUTION:
         notebook, found = preprocessor(config=config)(notebook, found)
+    make_inert(notebook, nbformat.read(str(folder(coursedir, "release", ".", lesson) / f"{name}.ipynb"), as_version=4))
     if flags:
         notebook.cells.insert(0, nbformat.v4.new_markdown_cell(
-            "**Flagged by the grader** for your instructor:\n\n" + "\n".join(f"- {flag}" for flag in flags)))
+            "**Flagged by the grader** for your instructor:\n\n" + "\n".join(f"- {escaped(flag)}" for flag in flags)))
     out = folder(coursedir, "autograded", student, lesson)
     out.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, str(out / f"{name}.ipynb"))
@@ -291,13 +336,24 @@ def finish(coursedir, student, lesson, record):
 
 
 def hidden_paths(coursedir):
-    """What a student's kernel must not see: the gradebook and every course folder but the release."""
-    root = Path(coursedir.root)
+    """What a student's kernel must not see of the course: all of it, or, if the course holds this repository, its folders."""
+    root = Path(coursedir.root).resolve()
+    if root not in [REPO, *REPO.parents]:
+        return [str(root)]
     paths = [Path(coursedir.db_url.replace("sqlite:///", ""))]
-    for kind in ["source", "submitted", "autograded", "feedback"]:
-        paths.append(root / getattr(coursedir, f"{kind}_directory"))
-    paths.append(REPO / "solutions")  # the course's own worked solutions, wherever it is installed from
-    return [str(path) for path in paths]
+    paths += [root / getattr(coursedir, f"{kind}_directory") for kind in ["source", "submitted", "autograded", "feedback"]]
+    return [str(path) for path in paths + [root / "reports"]]
+
+
+def timed_out_by_the_clock(result):
+    """Whether a limit in wall-clock time (not CPU time) stopped something in this notebook."""
+    return any("wall-clock" in flag or "notebook timeout" in flag for flag in result["flags"])
+
+
+def patient(job):
+    """The same job with four times the wall-clock limits."""
+    limits = {**LIMITS, **job["limits"]}
+    return {**job, "limits": {**limits, "wall_factor": limits["wall_factor"] * 4, "notebook_timeout": limits["notebook_timeout"] * 4}}
 
 
 def start_client(scheduler, workers):
@@ -337,7 +393,8 @@ def grade(root=".", lessons=None, scheduler=None, workers=2, force=False, limits
                 record["waiting"] -= 1
             else:
                 jobs.append({"key": (student, lesson, name), "notebook": nbformat.writes(notebook), "config": execution,
-                             "hidden": hidden_paths(coursedir), "limits": {"cell_timeout": cell_timeout, **(limits or {})}})
+                             "tests": trusted_tests(coursedir, lesson, name), "hidden": hidden_paths(coursedir),
+                             "limits": {"cell_timeout": cell_timeout, **(limits or {})}})
     for (student, lesson), record in records.items():
         if record["waiting"] == 0:
             finish(coursedir, student, lesson, record)
@@ -349,13 +406,19 @@ def grade(root=".", lessons=None, scheduler=None, workers=2, force=False, limits
             from distributed import as_completed
 
             client, cluster = start_client(scheduler, workers)
-            futures = [client.submit(run_notebook, job, pure=False) for job in jobs]
-            for future in as_completed(futures):
+            by_key = {tuple(job["key"]): job for job in jobs}
+            running = as_completed([client.submit(run_notebook, job, pure=False) for job in jobs])
+            for future in running:
                 result = future.result()
                 student, lesson, name = result["key"]
                 record = records[student, lesson]
                 record["seconds"] += result["seconds"]
+                record["examiner seconds"] = record.get("examiner seconds", 0.0) + result.get("examiner_seconds", 0.0)
                 record["worker"] = result.get("worker")
+                if result["status"] == "graded" and timed_out_by_the_clock(result) and not record.get("retried"):
+                    record["retried"] = True  # a busy machine must not cost points: once more, with more patience
+                    running.add(client.submit(run_notebook, patient(by_key[tuple(result["key"])]), pure=False))
+                    continue
                 if result["status"] == "graded":
                     record["flags"] += result["flags"]
                     save(coursedir, config, student, lesson, name, result["notebook"], notebook_flags[student, lesson, name] + result["flags"])
@@ -383,6 +446,7 @@ def summarise(records, skipped, seconds):
         "failed": sum(r["status"] == "failed" for r in records),
         "timed out": sum(any("timeout" in flag for flag in r["flags"]) for r in records),
         "flagged": sum(bool(r["flags"]) for r in records),
+        "retried": sum(bool(r.get("retried")) for r in records),
         "already graded": skipped,
         "seconds": seconds,
         "records": records,
@@ -393,11 +457,14 @@ def print_summary(summary, out=None):
     """The end-of-run summary an instructor reads."""
     out = out or sys.stdout
     print(f"graded {summary['graded']}, failed {summary['failed']}, timed out {summary['timed out']}, "
-          f"flagged {summary['flagged']} (already graded before this run: {summary['already graded']}) "
+          f"flagged {summary['flagged']}, retried {summary['retried']} (already graded before this run: {summary['already graded']}) "
           f"in {summary['seconds']:.0f} s", file=out)
     for record in summary["records"]:
         if record["status"] == "failed":
             print(f"  FAILED  {record['student']} / {record['lesson']}: {record.get('error')} (run again to retry)", file=out)
+        if record.get("retried"):
+            print(f"  retried {record['student']} / {record['lesson']}: a wall-clock limit stopped it, so it was graded "
+                  "again with more time", file=out)
         for flag in record["flags"]:
             print(f"  flagged {record['student']} / {record['lesson']}: {flag}", file=out)
 

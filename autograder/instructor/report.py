@@ -21,7 +21,7 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 from autograder.instructor.course import tool_environment
-from autograder.instructor.grade import MARKER, folder, load_course
+from autograder.instructor.coursedir import MARKER, folder, load_course
 
 DIAGNOSIS = re.compile(r"This is what you get if you ([^\n]+?)\.?(?:\n|$)")
 

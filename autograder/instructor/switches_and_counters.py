@@ -14,19 +14,19 @@ COMBINED = [{"candidate": "identity", "output": "identity"}, {"candidate": "sigm
 
 def check_saturation_fractions_hidden(saturation_fractions, seed):
     """saturation_fractions on random sizes, with values on the thresholds and other thresholds."""
+    __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     for thresholds in [None, (0.3, 0.7), (0.05, 0.5)]:
         T, N, H = (int(v) for v in rng.integers(1, 9, size=3))
         gates = rng.uniform(size=(T, N, H))
         low, high = thresholds or (0.1, 0.9)
         gates.flat[rng.choice(gates.size, min(gates.size, 4), replace=False)] = [low, high, low, high][:min(gates.size, 4)]
-        want = reference.saturation_fractions(gates, low, high)
-        assert all(np.array_equal(a, b) for a, b in zip(want, (np.mean(gates < low, (0, 1)), np.mean(gates > high, (0, 1)))))
         compare_saturation_fractions(saturation_fractions, gates, thresholds)
 
 
 def check_lstm_variant_cell_hidden(LSTMVariantCell, seed):
     """LSTMVariantCell against torch.nn.LSTMCell (defaults) and the reference (every option) on random sizes."""
+    __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     for _ in range(2):
         N, D, H = (int(v) for v in rng.integers(1, 7, size=3))
