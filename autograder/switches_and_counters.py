@@ -137,7 +137,7 @@ def probe_cell(LSTMVariantCell, input_size, hidden_size, options, state=None, in
         return got
     name = name or built
     if np.asarray(inputs[0]).dtype == np.float64:  # float32 inputs test that the cell keeps its parameters' dtype
-        cell.double()
+        cell = cell.double()
     if state is not None:
         try:
             cell.load_state_dict({key: torch.tensor(value) for key, value in state.items()})

@@ -7,11 +7,14 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
+from nbgrader.utils import is_grade
 
 from autograder.instructor.check import check
 from autograder.instructor.course import REPO, SOLUTIONS, Course, fill, lessons, read_notebook, solution_answers, tool_environment
@@ -29,19 +32,180 @@ def answers(**replace):
     return {**solution_answers(LESSON), **replace}
 
 
+FORGED_MARK = Path(tempfile.gettempdir()) / "lstm-course-forged-test-cell-ran"
+WRONG_SIGMOID_GRAD = "def sigmoid_grad(x):\n    return sigmoid(x)\n"  # a wrong answer each cheat tries to pass off
+CHEATED = "sigmoid_grad_matches_s_times_one_minus_s"
+
+
+def cheat(code):
+    """Answers with a wrong sigmoid_grad and `code`, which tries to make it earn points, in the same cell."""
+    return answers(sigmoid_grad=WRONG_SIGMOID_GRAD + "\n" + code)
+
+
+# Attacks on the grader: each with a wrong sigmoid_grad, which must earn nothing, and the class of attack it belongs to.
+CHEATS = {
+    # the static scan bypassed
+    "exec_patches_numpy": 'exec("np.all" + "close = lambda *a, **k: True")',
+    "dict_patches_numpy": 'np.__dict__["allclose"] = lambda *a, **k: True',
+    "alias_patches_numpy": "m = np\nm.allclose = lambda *a, **k: True\nm.testing.assert_allclose = lambda *a, **k: None",
+    "replaces_checks_module": "from sys import modules\nimport types\nfake = types.ModuleType('autograder.gates')\n"
+                              "fake.check_sigmoid_grad = lambda f: None\nmodules['autograder.gates'] = fake",
+    # the true answer stolen from the check's stack
+    "steals_want_from_frames": """
+import inspect
+_wrong = sigmoid_grad
+def sigmoid_grad(x):
+    frame = inspect.currentframe().f_back
+    while frame is not None:
+        for name in ("want", "expected", "s"):
+            if name in frame.f_locals and np.shape(frame.f_locals[name]) == np.shape(x):
+                return frame.f_locals[name] * 0 + frame.f_locals[name]
+        frame = frame.f_back
+    return _wrong(x)
+""",
+    "steals_want_with_settrace": """
+import sys
+_seen = {}
+def _tracer(frame, event, arg):
+    if "want" in frame.f_locals:
+        _seen["want"] = frame.f_locals["want"]
+    return _tracer
+sys.settrace(_tracer)
+_wrong = sigmoid_grad
+def sigmoid_grad(x):
+    want = _seen.get("want")
+    return want if want is not None and np.shape(want) == np.shape(x) else _wrong(x)
+""",
+    # the reference read at grade time
+    "reads_reference_file": """
+import autograder, pathlib
+_wrong = sigmoid_grad
+def sigmoid_grad(x):
+    try:
+        namespace = {"np": np}
+        exec(pathlib.Path(autograder.__file__).parent.joinpath("instructor", "reference.py").read_text(), namespace)
+        return namespace["sigmoid_grad"](x)
+    except Exception:
+        return _wrong(x)
+""",
+    # the kernel made to lie
+    "input_transformer_skips_checks": "get_ipython().input_transformers_post.append("
+                                      "lambda lines: ['pass\\n'] if any('check_' in line for line in lines) else lines)",
+    "ast_transformer_empties_cells": """
+import ast
+class Empty(ast.NodeTransformer):
+    def visit_Module(self, node):
+        return ast.Module(body=[ast.Pass()], type_ignores=[])
+get_ipython().ast_transformers.append(Empty())
+""",
+    "custom_exc_clears_errors": """
+ip = get_ipython()
+ip.set_custom_exc((Exception,), lambda self, etype, value, tb, tb_offset=None: None)
+def _clear(result):
+    result.error_in_exec = None
+ip.events.register("post_run_cell", _clear)
+""",
+    "replaces_do_execute": """
+kernel = get_ipython().kernel
+async def _ok(*args, **kwargs):
+    return {"status": "ok", "execution_count": 1, "user_expressions": {}, "payload": []}
+kernel.do_execute = _ok
+""",
+    # of my own, as a hostile student would
+    "agent_replaced": "import autograder.agent\nautograder.agent.serve = lambda: None",
+    "agent_answers_forged": """
+import autograder.agent, builtins
+_input = builtins.input
+def _forge(prompt=""):
+    reply = _input(prompt)
+    if '"op":"call"' in reply:
+        return _input('{"value": 0.25}')
+    return reply
+autograder.agent.ask = lambda message: autograder.agent.wire.loads(_forge(autograder.agent.wire.dumps(message)))
+""",
+    "input_ends_the_agent": "import builtins\nbuiltins.input = lambda prompt='': '{\"op\": \"end\"}'",
+    "array_subclass_equal_to_all": """
+class Equal(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(np.shape(other), bool)
+_wrong = sigmoid_grad
+def sigmoid_grad(x):
+    return np.asarray(_wrong(x)).view(Equal)
+""",
+    "returns_object_that_fakes_closeness": """
+class Close:
+    def __array__(self, dtype=None, copy=None):
+        return np.full(3, 0.25)
+    def __wire__(self):
+        return {"__array__": {"dtype": "object", "shape": [1], "data": ""}}
+def sigmoid_grad(x):
+    return Close()
+""",
+    "returns_a_gigabyte": "def sigmoid_grad(x):\n    return np.zeros(2**27)",
+    "kills_its_parent": "import os, signal\n_wrong = sigmoid_grad\ndef sigmoid_grad(x):\n    os.kill(os.getppid(), signal.SIGKILL)\n    return _wrong(x)",
+    "reads_worker_memory": """
+import os, re
+_wrong = sigmoid_grad
+def sigmoid_grad(x):
+    for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+        try:
+            if b"reference" in open(f"/proc/{pid}/cmdline", "rb").read():
+                return open(f"/proc/{pid}/mem", "rb").read(8)
+        except OSError:
+            pass
+    return _wrong(x)
+""",
+    "git_show_hidden_tests": """
+import subprocess, autograder, pathlib
+root = pathlib.Path(autograder.__file__).parents[1]
+print(subprocess.run(["git", "-C", str(root), "show", "HEAD:solutions/01_gates/01_gates.ipynb"], capture_output=True, text=True).stdout[:3000])
+print(sorted(p.name for p in (root / "solutions").glob("*")), sorted(p.name for p in (root / "autograder" / "instructor").glob("*")))
+""",
+    "prints_history_and_hidden_sources": """
+import inspect
+print(In)
+try:
+    import autograder.instructor.gates as hidden
+    print(inspect.getsource(hidden))
+except Exception as error:
+    print("no hidden checks here:", error)
+""",
+    "injects_into_other_kernels": """
+import glob, time, json
+from jupyter_client import BlockingKernelClient
+attacked = 0
+for _ in range(30):
+    for path in glob.glob("/tmp/**/kernel.json", recursive=True) + glob.glob("/tmp/*/*/kernel.json"):
+        try:
+            client = BlockingKernelClient(connection_file=path)
+            client.load_connection_file()
+            client.start_channels()
+            client.execute("def sigmoid_grad(x):\\n    return x * 0\\ndef gate(x, W, b):\\n    return x[:, :1] * 0")
+            attacked += 1
+        except Exception:
+            pass
+    time.sleep(0.1)
+print("kernels attacked:", attacked)
+""",
+}
+
+
 def hostile_catalog(root):
-    """{student: (what they hand in, phrase the grader's flag must contain)} for the hostile and broken submissions."""
+    """{student: (what they hand in, phrase the grader's flag must contain, or None)} for the hostile and broken submissions."""
     right = answers()
     prefixed = lambda code, cell="gate": answers(**{cell: code + "\n" + right[cell]})  # noqa: E731
+    appended = lambda code, cell="gate": answers(**{cell: right[cell] + "\n" + code})  # noqa: E731
     return {
         "infinite_loop": (prefixed("while True:\n    pass"), "cell timeout"),
+        "infinite_loop_after_its_answer": (appended("while True:\n    pass", "sigmoid"), "cell timeout"),
+        "sleeps_forever": (appended("import time\ntime.sleep(10**6)", "sigmoid_grad"), "wall-clock"),
         "memory_bomb": (prefixed("hog = []\nwhile True:\n    hog.append(np.ones(2**27))"), "memory limit"),
         "fork_bomb": (prefixed("import os, time\nfor _ in range(200):\n    if os.fork() == 0:\n        time.sleep(20)\n        os._exit(0)"), "process limit"),
         "exit": (prefixed("import os\nos._exit(0)"), "kernel died"),
         "segfault": (prefixed("import faulthandler\nfaulthandler._sigsegv()"), "kernel died"),
         "output_flood": (prefixed("while True:\n    print('spam' * 1000)"), "output limit"),
-        "patches_numpy": (prefixed("np.allclose = lambda *args, **kwargs: True", "sigmoid_grad"), "replaces np.allclose"),
-        "patches_checks": (prefixed("import autograder.checking\nautograder.checking.expect_close = lambda *a, **k: None", "sigmoid_grad"),
+        "patches_numpy": (cheat("np.allclose = lambda *args, **kwargs: True"), "replaces np.allclose"),
+        "patches_checks": (cheat("import autograder.checking\nautograder.checking.expect_close = lambda *a, **k: None"),
                            "replaces autograder.checking.expect_close"),
         "uses_reference": (answers(sigmoid_grad="from autograder.instructor.reference import sigmoid_grad"), "autograder.instructor"),
         "reads_gradebook": (prefixed(f"print(open({str(root) + '/gradebook.db'!r}, 'rb').read()[:100])", "sigmoid_grad"), "course's files"),
@@ -52,9 +216,17 @@ def hostile_catalog(root):
         "deleted_test_cell": (("delete", "gate_matches_sigmoid_of_affine"), "deleted graded cells"),
         "duplicated_test_cell": (("duplicate", "gate_matches_sigmoid_of_affine"), "duplicated graded cells"),
         "retyped_test_cell": (("retype", "gate_matches_sigmoid_of_affine"), "retyped graded cells"),
+        "forged_test_cell": (("forge", "gate_matches_sigmoid_of_affine"), "unknown graded cell"),
         "corrupt_notebook": ("{\"cells\": [", "unreadable notebook"),
         "empty_notebook": ("", "unreadable notebook"),
-        "misnamed_notebook": (("misname", None), "misnamed notebook"),
+        "misnamed_notebook": (("misname", "my homework.ipynb"), "misnamed notebook"),
+        "script_in_its_name": (("misname", "<img src=x onerror=alert(1)>.ipynb"), "misnamed notebook"),
+        "script_in_outputs": (appended("from IPython.display import HTML, Javascript, display\n"
+                                       "display(HTML('<script>alert(1)</script><img src=x onerror=alert(2)>'))\n"
+                                       "display(Javascript('alert(3)'))", "sigmoid"), None),
+        "script_in_markdown": (("answer", "<img src=x onerror=alert(4)> <script>alert(5)</script> [click](javascript:alert(6))"), None),
+        "huge_markdown": (("answer", "x" * 12_000_000), "source limit"),
+        **{name: (cheat(code), None) for name, code in CHEATS.items()},
     }
 
 
@@ -65,9 +237,12 @@ def hand_in(course, student, what):
         return course.submit(student, LESSON, what)
     if isinstance(what, dict):
         return course.submit(student, LESSON, fill(released, what))
-    action, grade_id = what
+    action, detail = what
+    if action == "answer":  # the written answer, in markdown
+        written = next(c.metadata["nbgrader"]["grade_id"] for c in released.cells if c.cell_type == "markdown" and is_grade(c))
+        return course.submit(student, LESSON, fill(released, {**answers(), written: detail}))
     notebook = fill(released, answers())
-    index = next((k for k, c in enumerate(notebook.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id), None)
+    index = next((k for k, c in enumerate(notebook.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == detail), None)
     if action == "delete":
         del notebook.cells[index]
     elif action == "duplicate":
@@ -75,10 +250,21 @@ def hand_in(course, student, what):
     elif action == "retype":
         notebook.cells[index].cell_type = "markdown"  # as JupyterLab's cell-type menu does
         del notebook.cells[index]["outputs"], notebook.cells[index]["execution_count"]
+    elif action == "forge":  # a test cell of its own: were it run by the examiner, it would run outside the sandbox
+        forged = nbformat.v4.new_code_cell(f"open({str(FORGED_MARK)!r}, 'w').write('run outside the sandbox')")
+        forged.metadata["nbgrader"] = {"grade": True, "grade_id": "extra_credit", "points": 50, "solution": False,
+                                       "locked": True, "schema_version": 3}
+        if notebook.nbformat_minor < 5:  # cell ids came with nbformat 4.5
+            forged.pop("id", None)
+        notebook.cells.insert(index, forged)
     path = course.submit(student, LESSON, notebook)
     if action == "misname":
-        path.rename(path.with_name("my homework.ipynb"))
+        path.rename(path.with_name(detail))
     return path
+
+
+NEEDS_THE_SANDBOX = {"reads_reference_file", "injects_into_other_kernels", "git_show_hidden_tests", "reads_worker_memory",
+                     "writes_gradebook"}  # what only bubblewrap stops (the README says so)
 
 
 @pytest.fixture(scope="module")
@@ -86,38 +272,71 @@ def hostile_course(tmp_path_factory):
     """A class of honest and hostile submissions to LESSON, graded in one batch."""
     root = tmp_path_factory.mktemp("hostile")
     course = Course(root, [LESSON], cell_timeout=5)
-    course.submit("honest", LESSON, fill(course.released(LESSON), answers()))
+    for student in ["honest", "honest_too"]:
+        course.submit(student, LESSON, fill(course.released(LESSON), answers()))
     course.submit("honest_with_mistakes", LESSON, submission("casey", LESSON, course.released(LESSON)))
-    catalog = hostile_catalog(root)
+    course.submit("friend", LESSON, fill(course.released(LESSON), answers(sigmoid_grad=WRONG_SIGMOID_GRAD)))
+    catalog = {student: entry for student, entry in hostile_catalog(root).items()
+               if bubblewrap_available() or student not in NEEDS_THE_SANDBOX}
     for student, (what, _) in catalog.items():
         hand_in(course, student, what)
     before = (root / "submitted" / "honest" / LESSON / f"{LESSON}.ipynb").read_bytes()
-    summary = grade(root, [LESSON], workers=2, progress=False, limits={"memory": 4 * 2**30})
+    FORGED_MARK.unlink(missing_ok=True)
+    summary = grade(root, [LESSON], workers=2, progress=False, limits={"memory": 4 * 2**30, "wall_factor": 3})
     return course, catalog, summary, before
+
+
+HONEST = ["honest", "honest_too"]
 
 
 def test_hostile_submissions_are_contained_flagged_and_earn_nothing_for_a_cheat(hostile_course):
     course, catalog, summary, before = hostile_course
-    assert summary["failed"] == 0 and summary["graded"] == len(catalog) + 2
+    assert summary["failed"] == 0 and summary["graded"] == len(catalog) + 4
     scores, max_scores = course.scores(LESSON), course.max_scores(LESSON)
     auto = {cell for cell in max_scores if not cell.startswith("written_answer")}
-    honest = sum(scores["honest"][cell] for cell in auto)
-    assert honest == sum(max_scores[cell] for cell in auto), "the honest student's grade was disturbed"
-    assert 0 < sum(scores["honest_with_mistakes"][c] for c in auto) < honest
+    full = sum(max_scores[cell] for cell in auto)
+    for student in HONEST:  # beside every attack, the honest grades are untouched
+        assert sum(scores[student][cell] for cell in auto) == full, f"{student}'s grade was disturbed: {scores[student]}"
+    builds_on_it = {CHEATED, "gated_product_grads_match_autograd"}  # the friend's wrong sigmoid_grad, and what uses it
+    assert {c: scores["friend"][c] for c in auto} == {c: (0 if c in builds_on_it else max_scores[c]) for c in auto}
+    assert 0 < sum(scores["honest_with_mistakes"][c] for c in auto) < full
     flags = {record["student"]: " | ".join(record["flags"]) for record in summary["records"]}
     for student, (_, phrase) in catalog.items():
-        assert phrase in flags[student], f"{student}: flags {flags[student]!r} do not say {phrase!r}"
-        assert sum(scores[student][cell] for cell in auto) <= honest, student
-    for cheat in ["patches_numpy", "patches_checks", "uses_reference"]:  # the cheats' functions earn nothing
-        assert scores[cheat]["sigmoid_grad_matches_s_times_one_minus_s"] == 0, cheat
-    for intact in ["deleted_test_cell", "duplicated_test_cell", "retyped_test_cell", "misnamed_notebook"]:
-        assert sum(scores[intact][cell] for cell in auto) == honest, f"{intact} lost the points of its honest answers"
+        assert phrase is None or phrase in flags[student], f"{student}: flags {flags[student]!r} do not say {phrase!r}"
+        assert sum(scores[student][cell] for cell in auto) <= full, student
+    cheats = [student for student in catalog if student in CHEATS or student in ("patches_numpy", "patches_checks", "uses_reference")]
+    for cheat in cheats:  # every cheat's wrong function earns nothing
+        assert scores[cheat][CHEATED] == 0, f"{cheat} earned {scores[cheat][CHEATED]} for a wrong sigmoid_grad"
+    intact = ["deleted_test_cell", "duplicated_test_cell", "retyped_test_cell", "forged_test_cell", "misnamed_notebook",
+              "script_in_its_name", "infinite_loop_after_its_answer", "sleeps_forever", "script_in_outputs"]
+    for student in intact:  # a broken or slow notebook with honest answers keeps every point of them
+        assert sum(scores[student][cell] for cell in auto) == full, f"{student} lost the points of its honest answers: {scores[student]}"
+    assert not FORGED_MARK.exists(), "a test cell written by a student ran outside the sandbox"
     assert (course.root / "submitted" / "honest" / LESSON / f"{LESSON}.ipynb").read_bytes() == before
     assert course.scores(LESSON)["honest"] == scores["honest"]  # the gradebook is readable and unchanged by the attempts
     with Gradebook(course.db_url) as gradebook:  # consistent: one submission per student, every cell scored
         submissions = gradebook.find_assignment(LESSON).submissions
-        assert len(submissions) == len(catalog) + 2
+        assert len(submissions) == len(catalog) + 4
         assert all(grade.score is not None for s in submissions for nb in s.notebooks for grade in nb.grades)
+
+
+LIVE_SCRIPT = [re.compile(pattern, re.I) for pattern in
+               [r"<script[^>]*>[^<]*alert\(", r"<[a-z][^>]*\son\w+\s*=", r"href\s*=\s*[\"']?\s*javascript:"]]
+
+
+def test_nothing_from_a_submission_is_live_html_or_unbounded(hostile_course):
+    course = hostile_course[0]
+    course.nbgrader("generate_feedback", LESSON, "--force")
+    for student in ["script_in_outputs", "script_in_markdown", "script_in_its_name", "huge_markdown"]:
+        graded = course.root / "autograded" / student / LESSON / f"{LESSON}.ipynb"
+        assert graded.stat().st_size < 2 * 2**20, f"{student}'s graded notebook is not capped"
+        notebook = read_notebook(graded)
+        for cell in notebook.cells:
+            for output in cell.get("outputs", []):
+                assert "application/javascript" not in output.get("data", {}), student
+        page = (course.root / "feedback" / student / LESSON / f"{LESSON}.html").read_text()
+        for pattern in LIVE_SCRIPT:
+            assert not pattern.search(page.split("</style>")[-1]), f"{student}'s feedback has live script: {pattern.pattern}"
 
 
 def as_text(page):
@@ -147,7 +366,9 @@ def test_report_shows_scores_pass_rates_mistakes_and_flags(hostile_course):
     page = write_report(course.root, summary).read_text()
     assert "data:image/png;base64" in page and "full marks" in page
     assert "Mistakes the checks diagnosed most often" in page
-    assert f"Flagged submissions ({len(catalog)})" in page and "fork_bomb" in page
+    assert f"Flagged submissions (" in page and "fork_bomb" in page
+    for pattern in LIVE_SCRIPT:
+        assert not pattern.search(page), pattern.pattern
     assert list((course.root / "reports").glob("grades-*.csv"))
 
 
@@ -174,13 +395,52 @@ def example_course(root, lesson_names):
 
 
 def test_points_per_cell_agree_with_stock_nbgrader_autograde(tmp_path):
-    chosen = ["01_gates", "04_backprop"]
+    chosen = lessons()
     stock, ours = example_course(tmp_path / "stock", chosen), example_course(tmp_path / "ours", chosen)
     for lesson in chosen:
         stock.autograde(lesson)
     assert grade(ours.root, chosen, workers=2, progress=False)["failed"] == 0
     for lesson in chosen:
         assert ours.scores(lesson) == stock.scores(lesson), lesson
+
+
+COURSE_CONFIG = """
+from nbconvert.preprocessors import Preprocessor
+from nbgrader.converters import Autograde
+
+
+class Stamp(Preprocessor):
+    def preprocess(self, nb, resources):
+        nb.metadata["stamped_by_the_course"] = True
+        return nb, resources
+
+
+c.Autograde.autograde_preprocessors = Autograde.class_traits()["autograde_preprocessors"].default() + [Stamp]
+"""
+
+
+def test_the_courses_nbgrader_config_is_obeyed(tmp_path):
+    course = Course(tmp_path, [LESSON], cell_timeout=5)
+    course.submit("ada", LESSON, fill(course.released(LESSON), answers()))
+    with open(course.root / "nbgrader_config.py", "a") as config:
+        config.write(COURSE_CONFIG)
+    assert grade(course.root, [LESSON], workers=1, progress=False)["failed"] == 0
+    graded = read_notebook(course.root / "autograded" / "ada" / LESSON / f"{LESSON}.ipynb")
+    assert graded.metadata.get("stamped_by_the_course") is True
+
+
+def test_a_loaded_machine_costs_no_points(tmp_path):
+    quiet, busy = example_course(tmp_path / "quiet", [LESSON]), example_course(tmp_path / "busy", [LESSON])
+    assert grade(quiet.root, [LESSON], workers=2, progress=False)["failed"] == 0
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(3 * (os.cpu_count() or 2))]
+    try:
+        summary = grade(busy.root, [LESSON], workers=2, progress=False)
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    assert summary["failed"] == 0
+    assert busy.scores(LESSON) == quiet.scores(LESSON)
 
 
 def free_port():

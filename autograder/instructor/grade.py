@@ -30,19 +30,40 @@ from collections import Counter
 from pathlib import Path
 
 import nbformat
-from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern,
-                                    LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution
 from tqdm.auto import tqdm
+from traitlets.utils.importstring import import_item
 
 from autograder.instructor.coursedir import MARKER, folder, load_course
 from autograder.instructor.worker.sandbox import LIMITS, REPO, bubblewrap_available, run_notebook
 
-SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
-AFTER_EXECUTION = [IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+
+
+def autograde_steps(config):
+    """nbgrader's Autograde preprocessors as the course configures them: (sanitizing, before execution, after execution).
+
+    The worker executes the notebook where nbgrader's Execute stands in the list; the rest run here, as nbgrader runs them.
+    """
+    chosen = {}
+    for name in ["sanitize_preprocessors", "autograde_preprocessors"]:
+        given = config.Autograde.get(name) if config is not None and "Autograde" in config else None
+        steps = given if given is not None else Autograde.class_traits()[name].default()
+        chosen[name] = [import_item(step) if isinstance(step, str) else step for step in steps]
+    steps = chosen["autograde_preprocessors"]
+    at = next((k for k, step in enumerate(steps) if issubclass(step, Execute)), None)
+    before, after = (steps[:at], steps[at + 1:]) if at is not None else ([], steps)
+    return chosen["sanitize_preprocessors"], before, after
+
+
+def execute_settings(config):
+    """The course's Execute settings that can travel to a worker: {'Execute': {...}}, the timeout and kernel arguments among them."""
+    given = config.Execute if config is not None and "Execute" in config else {}
+    plain = {key: value for key, value in given.items() if isinstance(value, (bool, int, float, str, list, dict, type(None)))}
+    return {"Execute": plain}
 SOURCE_LIMIT = 100_000  # characters of a submitted cell's source; the rest is cut, as outputs are capped
 
 
@@ -239,7 +260,8 @@ def prepare(coursedir, config, student, lesson, name, expected_count):
     if restored:
         flags.append(f"deleted graded cells: {', '.join(restored)} (restored from the release)")
     found = resources(coursedir, student, lesson, name)
-    for preprocessor in SANITIZE:
+    sanitizing, before, _ = autograde_steps(config)
+    for preprocessor in sanitizing + before:
         notebook, found = preprocessor(config=config)(notebook, found)
     imported = imported_names(notebook)
     for index, cell in enumerate(notebook.cells):  # a courtesy to the instructor: the examiner's verdicts need no scan
@@ -313,7 +335,7 @@ def save(coursedir, config, student, lesson, name, executed, flags):
     """Score the executed notebook into the gradebook with nbgrader's own preprocessors, and write it out, inert."""
     notebook = nbformat.reads(executed, as_version=4)
     found = resources(coursedir, student, lesson, name)
-    for preprocessor in AFTER_EXECUTION:
+    for preprocessor in autograde_steps(config)[2]:
         notebook, found = preprocessor(config=config)(notebook, found)
     make_inert(notebook, nbformat.read(str(folder(coursedir, "release", ".", lesson) / f"{name}.ipynb"), as_version=4))
     if flags:
@@ -375,8 +397,8 @@ def grade(root=".", lessons=None, scheduler=None, workers=2, force=False, limits
     submissions = collected(coursedir, lessons)
     todo = [(s, l) for s, l in submissions if force or not already_graded(coursedir, s, l)]
     jobs, records, notebook_flags = [], {}, {}
-    execution = {"Execute": {"extra_arguments": list(config.Execute.get("extra_arguments", []))}} if config else {}
-    cell_timeout = int(config.Execute.get("timeout", 30)) if config else 30
+    execution = execute_settings(config)
+    cell_timeout = int(execution["Execute"].get("timeout") or LIMITS["cell_timeout"])
     for student, lesson in todo:
         names = open_submission(coursedir, student, lesson)
         record = records[student, lesson] = {"student": student, "lesson": lesson, "flags": [], "status": "graded",
