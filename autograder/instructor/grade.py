@@ -501,8 +501,11 @@ def main(argv=None):
     parser.add_argument("--report", action="store_true", help="also write the instructor's HTML report")
     args = parser.parse_args(argv)
     if not bubblewrap_available():
-        print("warning: bubblewrap (bwrap) is not installed: student code runs with resource limits but without "
-              "isolation. On Debian or Ubuntu: apt-get install bubblewrap", file=sys.stderr)
+        print("warning: bubblewrap (bwrap) is not installed. The examiner's verdicts still hold: student code cannot earn "
+              "points for a wrong answer by tampering with its kernel. But kernels run with resource limits only, not "
+              "isolated: student code can read this machine's files (the reference, the solutions, the gradebook, other "
+              "submissions) and reach other students' kernels. Grade untrusted classes on Linux with bubblewrap "
+              "(apt-get install bubblewrap).", file=sys.stderr)
     summary = grade(args.course, args.lessons or None, args.scheduler, args.workers, args.force)
     print_summary(summary)
     if args.report:
