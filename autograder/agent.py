@@ -55,7 +55,8 @@ def unstash(obj):
         return learner_namespace()[obj["__learner__"]]
     if "__procedure__" in obj:
         module, _, name = str(obj["__procedure__"]).partition(":")
-        if not module.startswith("autograder.") or module.startswith("autograder.instructor") or name.startswith("_"):
+        package, _, lesson = module.partition(".")
+        if package != "autograder" or not lesson.isidentifier() or not name.isidentifier() or name.startswith("_"):
             raise wire.WireError(f"not a course procedure: {obj['__procedure__']}")
         return getattr(importlib.import_module(module), name)
     raise wire.WireError("unknown reference")

@@ -394,22 +394,23 @@ def example_course(root, lesson_names):
     return course
 
 
-def test_points_per_cell_agree_with_stock_nbgrader_autograde(tmp_path):
-    chosen = lessons()
-    stock, ours = example_course(tmp_path / "stock", chosen), example_course(tmp_path / "ours", chosen)
-    for lesson in chosen:
-        stock.autograde(lesson)
-    assert grade(ours.root, chosen, workers=2, progress=False)["failed"] == 0
-    for lesson in chosen:
-        assert ours.scores(lesson) == stock.scores(lesson), lesson
+@pytest.mark.parametrize("lesson", lessons())
+def test_points_per_cell_agree_with_stock_nbgrader_autograde(tmp_path, lesson):
+    stock, ours = example_course(tmp_path / "stock", [lesson]), example_course(tmp_path / "ours", [lesson])
+    stock.autograde(lesson)
+    assert grade(ours.root, [lesson], workers=2, progress=False)["failed"] == 0
+    assert ours.scores(lesson) == stock.scores(lesson), lesson
 
 
 COURSE_CONFIG = """
 from nbconvert.preprocessors import Preprocessor
 from nbgrader.converters import Autograde
+from traitlets import Bool
 
 
 class Stamp(Preprocessor):
+    enabled = Bool(True)
+
     def preprocess(self, nb, resources):
         nb.metadata["stamped_by_the_course"] = True
         return nb, resources
