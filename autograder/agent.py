@@ -132,6 +132,7 @@ def call(request):
     fn = wire.decode(request["target"], unstash)
     args = wire.decode(request.get("args", []), unstash)
     kwargs = wire.decode(request.get("kwargs", {}), unstash)
+    global_rng = np.random.get_state()[1].copy()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
@@ -144,7 +145,8 @@ def call(request):
     answer = {"value": wire.encode(result, stash),
               "warnings": [[w.category.__name__, str(w.message)[:500]] for w in caught][:20],
               "after": [wire.encode(mutable_state(arg), stash) for arg in args],
-              "aliases": aliases(result, args)}
+              "aliases": aliases(result, args),
+              "global_rng_moved": not np.array_equal(np.random.get_state()[1], global_rng)}
     if calls is not None:
         answer["calls"] = len(calls)
     return answer

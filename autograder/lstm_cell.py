@@ -225,6 +225,7 @@ def compare_params_from_torch(params_from_torch, module):
         """The module's parameter of that name (an LSTM's carry the layer number, _l0), as float64."""
         return dict(module.named_parameters()).get(torch_name, getattr(module, f"{torch_name}_l0", None)).detach().double().numpy()
 
+    before = {torch_name: current(torch_name).copy() for torch_name in ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]}
     got = call(params_from_torch, name, module, copy_inputs=False,
                error_hint="A torch.nn.LSTM names its parameters weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0; "
                           "an LSTMCell weight_ih, weight_hh, bias_ih, bias_hh. Detach them before .numpy().")
@@ -237,8 +238,11 @@ def compare_params_from_torch(params_from_torch, module):
         if value.dtype != np.float64:
             raise AssertionError(f"{name}: {key} has dtype {value.dtype}; convert it to float64.")
         swapped = {"b_ih": "bias_hh", "b_hh": "bias_ih", "W_ih": "weight_hh", "W_hh": "weight_ih"}[key]
-        expect_close(value, current(torch_name), f"{key} from {name}", rtol=0, atol=0,
-                     mistakes={f"take {key} from {swapped}": current(swapped)})
+        expect_close(value, before[torch_name], f"{key} from {name}", rtol=0, atol=0,
+                     mistakes={f"take {key} from {swapped}": before[swapped]})
+    changed = [torch_name for torch_name, value in before.items() if not np.array_equal(current(torch_name), value)]
+    if changed:
+        raise AssertionError(f"{name} changed the module's {changed[0]}: read the parameters, leave the module as it was.")
     with torch.no_grad():
         for parameter in module.parameters():
             parameter.add_(1.0)

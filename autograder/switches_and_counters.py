@@ -21,6 +21,7 @@ from autograder.lstm_cell import NAMES, TOLERANCE, cell_mistakes, random_params,
 # Trained weights and other files the lessons load; `make lessons` never touches them.
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
+PARAMS = ["W_ih", "W_hh", "b_ih", "b_hh"]  # the numpy names, in the order of PARAMETER_SHAPES
 PARAMETER_SHAPES = {"weight_ih": ("4H", "D"), "weight_hh": ("4H", "H"), "bias_ih": ("4H",), "bias_hh": ("4H",)}
 OPTIONS = [{}, {"candidate": "sigmoid"}, {"candidate": "identity"}, {"output": "identity"},
            {"forget_gate": False}, {"coupled": True}]
@@ -272,6 +273,19 @@ def check_lstm_variant_cell(LSTMVariantCell):
     for options in OPTIONS[1:]:
         want = variant_step(x, h_prev, c_prev, params, **options)
         compare_lstm_variant_cell_option(LSTMVariantCell, x, h_prev, c_prev, params, options, want)
+    compare_initial_parameters_are_used(LSTMVariantCell, x, h_prev, c_prev)
+
+
+def compare_initial_parameters_are_used(LSTMVariantCell, x, h_prev, c_prev):
+    """A new cell computes with the parameters it was created with (so those parameters are what it is judged by)."""
+    __tracebackhide__ = True
+    D, H = x.shape[1], h_prev.shape[1]
+    name = f"A new {cell_call(D, H, {})}, without loading a state dict"
+    got = run_cell(LSTMVariantCell, {}, name, (x, h_prev, c_prev))
+    initial = {ours: got["parameters"][theirs] for ours, theirs in zip(PARAMS, PARAMETER_SHAPES)}
+    want = variant_step(x, h_prev, c_prev, initial)
+    for k, part in enumerate("hc"):
+        expect_close(got[part], want[k], f"{name}, {part}, against the equations with the parameters it starts with", **TOLERANCE)
 
 
 def variant_mistakes(x, h_prev, c_prev, params, options):

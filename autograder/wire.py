@@ -98,14 +98,17 @@ def encode(value, stash=None, depth=0):
     return stash(value)
 
 
-def decode(obj, unstash=None, depth=0):
-    """The value `encode` described; `unstash(obj)` turns a handle (or a reference) back into its value."""
+def decode(obj, unstash=None, depth=0, modules=True):
+    """The value `encode` described; `unstash(obj)` turns a handle (or a reference) back into its value.
+
+    With modules=False a module description is refused: building one costs what its sender chooses.
+    """
     if depth > MAX_DEPTH:
         raise WireError("nested too deeply")
     if obj is None or isinstance(obj, (bool, str, int, float)):
         return obj
     if isinstance(obj, list):
-        return [decode(v, unstash, depth + 1) for v in obj]
+        return [decode(v, unstash, depth + 1, modules) for v in obj]
     if not isinstance(obj, dict) or len(obj) == 0:
         raise WireError("malformed value")
     key = next(iter(obj))
@@ -115,9 +118,9 @@ def decode(obj, unstash=None, depth=0):
     if key == "__complex__" and isinstance(obj[key], list) and len(obj[key]) == 2:
         return complex(float(obj[key][0]), float(obj[key][1]))
     if key == "__tuple__" and isinstance(obj[key], list):
-        return tuple(decode(v, unstash, depth + 1) for v in obj[key])
+        return tuple(decode(v, unstash, depth + 1, modules) for v in obj[key])
     if key == "__dict__" and isinstance(obj[key], dict):
-        return {str(k): decode(v, unstash, depth + 1) for k, v in obj[key].items()}
+        return {str(k): decode(v, unstash, depth + 1, modules) for k, v in obj[key].items()}
     if key == "__rng__":
         return rng_from_state(obj[key])
     if key == "__tensor__":
@@ -125,7 +128,7 @@ def decode(obj, unstash=None, depth=0):
 
         tensor = torch.from_numpy(decode_array(obj[key]))
         return tensor.requires_grad_(True) if obj.get("requires_grad") is True and tensor.is_floating_point() else tensor
-    if key == "__module__" and obj[key] in TORCH_MODULES:
+    if key == "__module__" and obj[key] in TORCH_MODULES and modules:
         return module_from(obj[key], obj.get("sizes"), decode(obj.get("state"), None, depth + 1))
     if unstash is not None:
         return unstash(obj)
@@ -151,6 +154,8 @@ def module_from(kind, sizes, state):
     if not isinstance(sizes, dict) or not isinstance(state, dict) or not all(isinstance(v, np.ndarray) for v in state.values()):
         raise WireError("malformed module")
     allowed = {k: v for k, v in sizes.items() if k in MODULE_SIZES and isinstance(v, (int, bool, str))}
+    if allowed.get("num_layers", 1) != 1 or not all(0 < allowed.get(k, 1) <= 4096 for k in ("input_size", "hidden_size")):
+        raise WireError("only one-layer modules of moderate size cross")
     dtype = next(iter(state.values())).dtype if state else np.float32
     module = getattr(torch.nn, kind)(**allowed, dtype=torch.float64 if dtype == np.float64 else torch.float32)
     module.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})

@@ -227,7 +227,8 @@ def prepare(coursedir, config, student, lesson, name, expected_count):
     if path is None:
         return None, flags
     try:
-        notebook = nbformat.read(str(path), as_version=4)  # lenient, like nbgrader: a small schema slip is still graded
+        # lenient, like nbgrader: a small schema slip is still graded
+        notebook = nbformat.reads(encodable(path.read_bytes().decode("utf-8", "replace")), as_version=4)
         if not isinstance(notebook.get("cells"), list):
             raise ValueError("it has no cells")
     except Exception as error:
@@ -310,30 +311,39 @@ def open_submission(coursedir, student, lesson):
         return [notebook.name for notebook in gradebook.find_assignment(lesson).notebooks]
 
 
-SCRIPT_URL = re.compile(r"j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t\s*:", re.I)
+SCRIPT_URL = re.compile(r"(javascript|vbscript):|data:text", re.I)
 
 
 def make_inert(notebook, released):
-    """No live script from a submission: outputs sanitized always, markdown the release does not have sanitized too."""
+    """No live script from a submission: outputs sanitized always, markdown the release does not have sanitized too.
+
+    Markdown that names a script URL scheme, however it is spelled (entities, spaces, case), is shown as plain text.
+    """
     sanitizer = SanitizeHTML()
     instructors = {cell.source for cell in released.cells if cell.cell_type == "markdown"}
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type == "markdown" and cell.source in instructors:
             continue
+        original = cell.get("source", "")
         sanitizer.preprocess_cell(cell, {}, index)
-        if cell.cell_type != "code":
-            cell.source = SCRIPT_URL.sub("blocked:", cell.source)
+        if cell.cell_type != "code" and SCRIPT_URL.search(re.sub(r"[\s\x00-\x1f]+", "", html.unescape(original))):
+            cell.source = "<pre>" + escaped(original).replace("\n", "&#10;") + "</pre>"
     return notebook
 
 
 def escaped(text):
     """Student-supplied text, safe to put in markdown or HTML: tags, entities and link syntax shown as text."""
-    return html.escape(str(text)).replace("[", "&#91;").replace("]", "&#93;").replace("`", "&#96;")
+    return html.escape(str(text)).replace("[", "&#91;").replace("]", "&#93;").replace("`", "&#96;").replace("$", "&#36;")
+
+
+def encodable(text):
+    """Notebook JSON with any lone surrogate replaced, so that it can be written as UTF-8 (and into the gradebook)."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def save(coursedir, config, student, lesson, name, executed, flags):
     """Score the executed notebook into the gradebook with nbgrader's own preprocessors, and write it out, inert."""
-    notebook = nbformat.reads(executed, as_version=4)
+    notebook = nbformat.reads(encodable(executed), as_version=4)
     found = resources(coursedir, student, lesson, name)
     for preprocessor in autograde_steps(config)[2]:
         notebook, found = preprocessor(config=config)(notebook, found)
@@ -396,6 +406,9 @@ def grade(root=".", lessons=None, scheduler=None, workers=2, force=False, limits
     config, coursedir = load_course(root)
     submissions = collected(coursedir, lessons)
     todo = [(s, l) for s, l in submissions if force or not already_graded(coursedir, s, l)]
+    for path in hidden_paths(coursedir):  # a folder made later (autograded/) could not be hidden from kernels
+        if not Path(path).suffix:
+            Path(path).mkdir(parents=True, exist_ok=True)
     jobs, records, notebook_flags = [], {}, {}
     execution = execute_settings(config)
     cell_timeout = int(execution["Execute"].get("timeout") or LIMITS["cell_timeout"])
@@ -443,7 +456,11 @@ def grade(root=".", lessons=None, scheduler=None, workers=2, force=False, limits
                     continue
                 if result["status"] == "graded":
                     record["flags"] += result["flags"]
-                    save(coursedir, config, student, lesson, name, result["notebook"], notebook_flags[student, lesson, name] + result["flags"])
+                    try:
+                        save(coursedir, config, student, lesson, name, result["notebook"],
+                             notebook_flags[student, lesson, name] + result["flags"])
+                    except Exception as error:  # nbgrader refused what the kernel left: this one fails, the batch goes on
+                        record["status"], record["error"] = "failed", f"saving the grades: {type(error).__name__}: {str(error)[:300]}"
                 else:
                     record["status"], record["error"] = "failed", result["error"]
                 record["waiting"] -= 1

@@ -17,6 +17,8 @@ import queue
 import time
 import warnings
 
+import sys
+
 import numpy as np
 from jupyter_client import BlockingKernelClient
 
@@ -66,6 +68,10 @@ class Channel:
         if isinstance(obj.get("__handle__"), int):
             return wire.Handle(obj["__handle__"], obj.get("type", "object"))
         raise wire.WireError("unexpected reference from the kernel")
+
+    def decode(self, obj):
+        """A value from the kernel: plain data and handles only (no module is built from the kernel's word)."""
+        return wire.decode(obj, self.unstash, modules=False)
 
     @contextlib.contextmanager
     def session(self):
@@ -137,8 +143,7 @@ class Channel:
         """Run one of our functions for the learner's code and return the reply to send."""
         try:
             fn = self.callbacks[int(message["callback"])]
-            args = wire.decode(message.get("args", []), self.unstash)
-            kwargs = wire.decode(message.get("kwargs", {}), self.unstash)
+            args, kwargs = self.decode(message.get("args", [])), self.decode(message.get("kwargs", {}))
             return wire.dumps({"value": wire.encode(fn(*args, **kwargs), self.stash)})
         except Exception as error:
             return wire.dumps({"error": f"{type(error).__name__}: {error}"[:1000]})
@@ -167,10 +172,12 @@ class Channel:
         for category, text in answer.get("warnings", [])[:20]:
             found = getattr(builtins, str(category), None)
             warnings.warn(str(text), found if isinstance(found, type) and issubclass(found, Warning) else RuntimeWarning)
-        result = wire.decode(answer.get("value"), self.unstash)
-        write_back(args, [wire.decode(after, self.unstash) for after in answer.get("after", [])])
+        result = self.decode(answer.get("value"))
+        write_back(args, [self.decode(after) for after in answer.get("after", [])])
         for path, index, key in answer.get("aliases", [])[:100]:
             result = share_memory(result, path, args, index, key)
+        if answer.get("global_rng_moved") is True:  # the learner's code drew from np.random there: so it shows here
+            np.random.random()
         return result, answer.get("calls")
 
 
@@ -190,7 +197,7 @@ def raise_learner_error(error):
 
 def write_back(args, afters):
     """Make in-place changes the learner's code made to its arguments there visible on our copies here."""
-    torch = __import__("sys").modules.get("torch")
+    torch = sys.modules.get("torch")
     for arg, after in zip(args, afters):
         try:
             if isinstance(arg, np.ndarray) and isinstance(after, np.ndarray) and after.shape == arg.shape:
@@ -211,7 +218,7 @@ def write_back(args, afters):
 
 def share_memory(result, path, args, index, key):
     """The result with the array at `path` replaced by our copy of the argument it shares memory with there."""
-    torch = __import__("sys").modules.get("torch")
+    torch = sys.modules.get("torch")
     try:
         source = args[index]
         if torch is not None and isinstance(source, torch.nn.Module):

@@ -41,7 +41,10 @@ from traitlets.config import Config
 from autograder.instructor.worker.examiner import Channel, examine
 
 REPO = Path(__file__).resolve().parents[3]
-SECRETS = ["autograder/instructor", ".git", "solutions", "tests", "reports", "dist", "source", "release"]  # of the repository
+SECRETS = ["autograder/instructor", ".git", "solutions", "tests", "reports", "dist", "source", "release",  # of the repository
+           "lstm_from_parts.egg-info", ".pytest_cache", "site"]
+KERNEL_VARIABLES = ["PATH", "LANG", "LANGUAGE", "TZ", "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONHASHSEED",
+                    "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]  # all the kernel gets of the worker's environment
 LIMITS = {
     "cell_timeout": 30,  # CPU seconds per cell, as nbgrader's Execute.timeout
     "wall_factor": 8,  # a cell is also stopped after this many times cell_timeout in wall-clock seconds
@@ -179,7 +182,11 @@ class SandboxedExecute(Execute):
                 self.flags.append(f"output limit: more than {self.limits['output'] // 2**10} KiB of output; the rest was dropped")
                 outs.append(nbformat.v4.new_output("stream", name="stderr", text="[grader: output limit reached, the rest is dropped]\n"))
             return None
-        return super().output(outs, msg, display_id, cell_index)
+        try:
+            return super().output(outs, msg, display_id, cell_index)
+        except nbformat.ValidationError:  # a display of a number as HTML, say: dropped, so that it fails nothing else
+            outs.append(nbformat.v4.new_output("stream", name="stderr", text="[grader: an output that is not valid nbformat was dropped]\n"))
+            return None
 
     def kernel_tree(self):
         """The kernel's processes, launcher included."""
@@ -300,10 +307,10 @@ class SandboxedExecute(Execute):
 
 
 def kernel_environment(scratch):
-    """The kernel's environment: grading mode, one thread per library, everything writable in the scratch folder."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("JPY_", "DASK_"))}
+    """The kernel's environment: an allow-list of the worker's (no tokens), grading mode, one thread, a writable scratch folder."""
+    env = {key: value for key, value in os.environ.items() if key in KERNEL_VARIABLES or key.startswith("LC_")}
     env.update({name: "1" for name in THREAD_VARIABLES})
-    env.update(NBGRADER_EXECUTION="autograde", TMPDIR=str(scratch), MPLCONFIGDIR=str(scratch / "mpl"),
+    env.update(NBGRADER_EXECUTION="autograde", HOME=str(scratch), TMPDIR=str(scratch), MPLCONFIGDIR=str(scratch / "mpl"),
                IPYTHONDIR=str(scratch / "ipython"), JUPYTER_RUNTIME_DIR=str(scratch), PYTHONDONTWRITEBYTECODE="1")
     return env
 
@@ -312,7 +319,8 @@ def run_notebook(job):
     """Execute the prepared notebook of one submission; return a plain dict: status, executed notebook, flags, seconds."""
     limits = {**LIMITS, **job.get("limits", {})}
     started = time.perf_counter()
-    parent = Path(tempfile.mkdtemp(prefix="lstm-grader-"))
+    # under /tmp, which every sandbox replaces with its own: no kernel can see another's folder, whatever TMPDIR says
+    parent = Path(tempfile.mkdtemp(prefix="lstm-grader-", dir="/tmp" if bubblewrap_available() else None))
     scratch = parent / "scratch"
     scratch.mkdir()
     result = {"key": job["key"], "flags": [], "status": "graded"}
