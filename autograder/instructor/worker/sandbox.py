@@ -18,6 +18,7 @@ sandbox) and the rest of the notebook still runs. A kernel that dies, or is kill
 breaking a limit, ends the run: the cells it did not finish get an error output, so they
 earn nothing, and the reason is flagged.
 """
+import functools
 import json
 import os
 import shutil
@@ -57,9 +58,17 @@ LIMITS = {
 THREAD_VARIABLES = ["OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"]
 
 
+@functools.lru_cache(maxsize=None)
+def kernel_repository():
+    """The repository the kernel's Python imports `autograder` from (with the kernel's environment, not ours)."""
+    found = subprocess.run([sys.executable, "-c", "import autograder, pathlib; print(pathlib.Path(autograder.__file__).resolve().parents[1])"],
+                           capture_output=True, text=True, cwd="/", env=kernel_environment(Path("/nonexistent")))
+    return Path(found.stdout.strip()) if found.returncode == 0 and found.stdout.strip() else REPO
+
+
 def hidden_from_kernel(hidden):
     """Every path the kernel must not see: the course's (from the job) and the repository's instructor files."""
-    paths = [Path(path) for path in hidden] + [REPO / secret for secret in SECRETS]
+    paths = [Path(path) for path in hidden] + [root / secret for root in {REPO, kernel_repository()} for secret in SECRETS]
     return [path for path in paths if path.exists()]
 
 
@@ -73,7 +82,7 @@ def sandbox_prefix(scratch, hidden, limits):
                    "--unshare-all", "--die-with-parent", "--new-session",
                    "--unsetenv", "JPY_PARENT_PID",  # its parent is not visible in the new pid namespace
                    "--tmpfs", "/tmp", "--tmpfs", "/var/tmp"]  # a private /tmp: no other kernel's files or sockets
-        for needed in {REPO, Path(sys.prefix).resolve()}:  # the course and its Python, even when they live in /tmp
+        for needed in {REPO, kernel_repository(), Path(sys.prefix).resolve()}:  # the course and its Python, even in /tmp
             prefix += ["--ro-bind", str(needed), str(needed)]
         empty = scratch.parent / "empty"
         empty.touch()
