@@ -32,6 +32,7 @@ def answers(**replace):
     return {**solution_answers(LESSON), **replace}
 
 
+SECRET_VARIABLE, SECRET = "LSTM_COURSE_INSTRUCTOR_TOKEN", "instructor-token-never-in-a-kernel"
 FORGED_MARK = Path(tempfile.gettempdir()) / "lstm-course-forged-test-cell-ran"
 WRONG_SIGMOID_GRAD = "def sigmoid_grad(x):\n    return sigmoid(x)\n"  # a wrong answer each cheat tries to pass off
 CHEATED = "sigmoid_grad_matches_s_times_one_minus_s"
@@ -170,6 +171,13 @@ try:
 except Exception as error:
     print("no hidden checks here:", error)
 """,
+    "sends_a_huge_module_description": """
+class Bomb:
+    def __wire__(self):
+        return {"__module__": "LSTM", "sizes": {"input_size": 1, "hidden_size": 1, "num_layers": 25000}, "state": {"__dict__": {}}}
+def sigmoid_grad(x):
+    return Bomb()
+""",
     "injects_into_other_kernels": """
 import glob, time, json
 from jupyter_client import BlockingKernelClient
@@ -225,7 +233,12 @@ def hostile_catalog(root):
                                        "display(HTML('<script>alert(1)</script><img src=x onerror=alert(2)>'))\n"
                                        "display(Javascript('alert(3)'))", "sigmoid"), None),
         "script_in_markdown": (("answer", "<img src=x onerror=alert(4)> <script>alert(5)</script> [click](javascript:alert(6))"), None),
+        "script_url_with_entities": (("answer", "[click me](java&#115;cript:alert(7)) [me too](&#106;avascript&colon;alert(8))"), None),
         "huge_markdown": (("answer", "x" * 12_000_000), "source limit"),
+        "lone_surrogate": (("surrogate", "\udcff"), None),
+        "invalid_display": (appended("from IPython.display import publish_display_data\npublish_display_data({'text/html': 5})",
+                                     "sigmoid"), None),
+        "reads_environment": (appended(f"import os\nprint('ENV', os.environ.get({SECRET_VARIABLE!r}))", "sigmoid"), None),
         **{name: (cheat(code), None) for name, code in CHEATS.items()},
     }
 
@@ -238,9 +251,10 @@ def hand_in(course, student, what):
     if isinstance(what, dict):
         return course.submit(student, LESSON, fill(released, what))
     action, detail = what
-    if action == "answer":  # the written answer, in markdown
+    if action in ("answer", "surrogate"):  # the written answer, in markdown; a lone surrogate only in escaped JSON
         written = next(c.metadata["nbgrader"]["grade_id"] for c in released.cells if c.cell_type == "markdown" and is_grade(c))
-        return course.submit(student, LESSON, fill(released, {**answers(), written: detail}))
+        notebook = fill(released, {**answers(), written: detail})
+        return course.submit(student, LESSON, notebook if action == "answer" else json.dumps(notebook, ensure_ascii=True))
     notebook = fill(released, answers())
     index = next((k for k, c in enumerate(notebook.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == detail), None)
     if action == "delete":
@@ -282,7 +296,11 @@ def hostile_course(tmp_path_factory):
         hand_in(course, student, what)
     before = (root / "submitted" / "honest" / LESSON / f"{LESSON}.ipynb").read_bytes()
     FORGED_MARK.unlink(missing_ok=True)
-    summary = grade(root, [LESSON], workers=2, progress=False, limits={"memory": 4 * 2**30, "wall_factor": 3})
+    os.environ[SECRET_VARIABLE] = SECRET  # in the grader's environment, as an instructor's token would be
+    try:
+        summary = grade(root, [LESSON], workers=2, progress=False, limits={"memory": 4 * 2**30, "wall_factor": 3})
+    finally:
+        del os.environ[SECRET_VARIABLE]
     return course, catalog, summary, before
 
 
@@ -308,7 +326,8 @@ def test_hostile_submissions_are_contained_flagged_and_earn_nothing_for_a_cheat(
     for cheat in cheats:  # every cheat's wrong function earns nothing
         assert scores[cheat][CHEATED] == 0, f"{cheat} earned {scores[cheat][CHEATED]} for a wrong sigmoid_grad"
     intact = ["deleted_test_cell", "duplicated_test_cell", "retyped_test_cell", "forged_test_cell", "misnamed_notebook",
-              "script_in_its_name", "infinite_loop_after_its_answer", "sleeps_forever", "script_in_outputs"]
+              "script_in_its_name", "infinite_loop_after_its_answer", "sleeps_forever", "script_in_outputs",
+              "lone_surrogate", "invalid_display", "reads_environment"]
     for student in intact:  # a broken or slow notebook with honest answers keeps every point of them
         assert sum(scores[student][cell] for cell in auto) == full, f"{student} lost the points of its honest answers: {scores[student]}"
     assert not FORGED_MARK.exists(), "a test cell written by a student ran outside the sandbox"
@@ -327,7 +346,7 @@ LIVE_SCRIPT = [re.compile(pattern, re.I) for pattern in
 def test_nothing_from_a_submission_is_live_html_or_unbounded(hostile_course):
     course = hostile_course[0]
     course.nbgrader("generate_feedback", LESSON, "--force")
-    for student in ["script_in_outputs", "script_in_markdown", "script_in_its_name", "huge_markdown"]:
+    for student in ["script_in_outputs", "script_in_markdown", "script_url_with_entities", "script_in_its_name", "huge_markdown"]:
         graded = course.root / "autograded" / student / LESSON / f"{LESSON}.ipynb"
         assert graded.stat().st_size < 2 * 2**20, f"{student}'s graded notebook is not capped"
         notebook = read_notebook(graded)
@@ -335,6 +354,7 @@ def test_nothing_from_a_submission_is_live_html_or_unbounded(hostile_course):
             for output in cell.get("outputs", []):
                 assert "application/javascript" not in output.get("data", {}), student
         page = (course.root / "feedback" / student / LESSON / f"{LESSON}.html").read_text()
+        assert "alert(" not in "".join(re.findall(r"<a\s[^>]*>", page)), f"{student}'s feedback links to script"
         for pattern in LIVE_SCRIPT:
             assert not pattern.search(page.split("</style>")[-1]), f"{student}'s feedback has live script: {pattern.pattern}"
 
@@ -342,6 +362,18 @@ def test_nothing_from_a_submission_is_live_html_or_unbounded(hostile_course):
 def as_text(page):
     """What a feedback page says, without its HTML tags and syntax highlighting."""
     return html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+
+
+def test_no_secret_of_the_grader_reaches_a_kernel(hostile_course):
+    course = hostile_course[0]
+    for path in (course.root / "autograded").rglob("*.ipynb"):
+        text = path.read_text()
+        assert SECRET not in text, f"{path} shows the grader's environment"
+    leaks = read_notebook(course.root / "autograded" / "git_show_hidden_tests" / LESSON / f"{LESSON}.ipynb") \
+        if bubblewrap_available() else None
+    if leaks is not None:
+        printed = "".join(output.get("text", "") for cell in leaks.cells for output in cell.get("outputs", []))
+        assert "BEGIN HIDDEN TESTS" not in printed and "reference.py" not in printed, printed[:500]
 
 
 def test_feedback_teaches_and_never_shows_hidden_tests(hostile_course):
@@ -418,6 +450,37 @@ class Stamp(Preprocessor):
 
 c.Autograde.autograde_preprocessors = Autograde.class_traits()["autograde_preprocessors"].default() + [Stamp]
 """
+
+
+LYING_PROBE = """
+exec(\"\"\"
+import autograder.switches_and_counters as m
+_honest_probe = m.probe_cell
+def probe_cell(cls, input_size, hidden_size, options, state=None, inputs=None, weights=None, name=None):
+    got = _honest_probe(cls, input_size, hidden_size, options, state, inputs, weights, name)
+    k = hidden_size ** -0.5
+    got["parameters"] = {key: np.random.default_rng(0).uniform(-k, k, size=np.shape(v)) for key, v in got["parameters"].items()}
+    return got
+m.probe_cell = probe_cell
+\"\"\")
+"""
+
+
+def test_a_kernel_that_lies_about_its_objects_earns_nothing(tmp_path):
+    lesson = "06_switches_and_counters"
+    right = solution_answers(lesson)["lstm_variant_cell"]
+    zero_init = right
+    for shape in ["4 * hidden_size, input_size", "4 * hidden_size, hidden_size", "4 * hidden_size"]:
+        zero_init = zero_init.replace(f"torch.empty({shape}).uniform_(-k, k)", f"torch.zeros({shape})")
+    assert zero_init.count("torch.zeros") == 4
+    course = Course(tmp_path, [lesson], cell_timeout=30)
+    for student, cell in {"honest": right, "zero_init": zero_init, "zero_init_lying_probe": zero_init + LYING_PROBE}.items():
+        course.submit(student, lesson, fill(course.released(lesson), {**solution_answers(lesson), "lstm_variant_cell": cell}))
+    assert grade(course.root, [lesson], workers=2, progress=False)["failed"] == 0
+    scores = course.scores(lesson)
+    checked = "lstm_variant_cell_matches_torch_and_each_option"
+    assert scores["honest"][checked] > 0
+    assert scores["zero_init"][checked] == scores["zero_init_lying_probe"][checked] == 0
 
 
 def test_the_courses_nbgrader_config_is_obeyed(tmp_path):

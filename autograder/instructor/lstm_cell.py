@@ -81,6 +81,16 @@ WRONG = {
         "final state as (c, h)": FORWARD.format(before="", state="h, c", after="hs.append(h)\n        ", final="(c, h)"),
     },
     "init_lstm_params": {
+        "np.random, seeded from rng": '''
+def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
+    np.random.seed(int(rng.integers(2**32)))
+    k = 1 / np.sqrt(hidden_size)
+    params = {"W_ih": np.random.uniform(-k, k, (4 * hidden_size, input_size)),
+              "W_hh": np.random.uniform(-k, k, (4 * hidden_size, hidden_size)),
+              "b_ih": np.random.uniform(-k, k, 4 * hidden_size), "b_hh": np.random.uniform(-k, k, 4 * hidden_size)}
+    params["b_ih"][hidden_size:2 * hidden_size] += forget_bias
+    return params
+''',
         "bound 1/sqrt(D)": '''
 def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
     k = 1 / np.sqrt(input_size)
@@ -129,6 +139,17 @@ def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
 ''',
     },
     "params_from_torch": {
+        "zeroes the module, then returns zeros": '''
+def params_from_torch(module):
+    s = "_l0" if isinstance(module, torch.nn.LSTM) else ""
+    out = {}
+    with torch.no_grad():
+        for name, attr in [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")]:
+            parameter = getattr(module, attr + s)
+            parameter.zero_()
+            out[name] = np.zeros(tuple(parameter.shape))
+    return out
+''',
         "keeps float32": '''
 def params_from_torch(module):
     s = "_l0" if isinstance(module, torch.nn.LSTM) else ""
