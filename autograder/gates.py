@@ -184,7 +184,7 @@ def check_gated_product_grads(gated_product_grads):
 def train_switch(gate, sigmoid_grad, steps=300, learning_rate=5.0, seed=0):
     """Experiment 1 of the lesson: gradient descent on a gate that should pass a signal only when a flag is on.
 
-    Returns the mean gate value with the flag on and with it off after training.
+    Returns the mean gate value at the start (zero weights), then with the flag on and with it off after training.
     """
     rng = np.random.default_rng(seed)
     n = 256
@@ -193,6 +193,7 @@ def train_switch(gate, sigmoid_grad, steps=300, learning_rate=5.0, seed=0):
     signal = rng.normal(size=(n, 1))
     target = signal * flag
     W, b = np.zeros((1, 2)), np.zeros(1)
+    start = float(as_array(call(gate, "gate(inputs, W, b) before training", inputs, W, b), "gate(inputs, W, b)", (n, 1)).mean())
     for _ in range(steps):
         g = as_array(call(gate, "gate(inputs, W, b) in the training loop", inputs, W, b), "gate(inputs, W, b)", (n, 1))
         z = inputs @ W.T + b
@@ -200,16 +201,24 @@ def train_switch(gate, sigmoid_grad, steps=300, learning_rate=5.0, seed=0):
         dz = 2 * (g * signal - target) * signal * slope / n
         W, b = W - learning_rate * dz.T @ inputs, b - learning_rate * dz.sum(axis=0)
     g = as_array(call(gate, "gate(inputs, W, b) after training", inputs, W, b), "gate(inputs, W, b)", (n, 1))
-    return float(g[flag == 1].mean()), float(g[flag == 0].mean())
+    if not ((g > 0) & (g < 1)).all():
+        raise AssertionError(f"After training, your gate takes values from {g.min():.3g} to {g.max():.3g}; a gate is a sigmoid, "
+                             "strictly between 0 and 1: use the sigmoid.")
+    return start, float(g[flag == 1].mean()), float(g[flag == 0].mean())
 
 
 def check_gate_learns_to_switch(gate, sigmoid_grad):
-    """Experiment 1, run again by the check with your gate and sigmoid_grad: the trained gate must be a switch."""
+    """Experiment 1, run again by the check (300 steps) with your gate and sigmoid_grad: the trained gate must be a switch."""
     __tracebackhide__ = True
-    on, off = train_switch(gate, sigmoid_grad)
+    start, on, off = train_switch(gate, sigmoid_grad)
+    if abs(start - 0.5) > 1e-9:
+        raise AssertionError(f"With zero weights your gate averages {start:.3f}; an untrained gate is the sigmoid of 0, 0.5. "
+                             "Make gate pass its check first.")
     if not on > 0.9:
-        raise AssertionError(f"Trained with your gate and sigmoid_grad, the gate averages {on:.3f} with the flag on; "
-                             "a switch should be above 0.9. Make gate and sigmoid_grad pass their checks first.")
+        raise AssertionError(f"Trained for 300 steps with your gate and sigmoid_grad, the gate averages {on:.3f} with the flag "
+                             "on; a switch should be above 0.9. If it stayed near 0.5, the weights hardly moved: check that "
+                             "sigmoid_grad(0) is 1/4. Make gate and sigmoid_grad pass their checks first.")
     if not off < 0.1:
-        raise AssertionError(f"Trained with your gate and sigmoid_grad, the gate averages {off:.3f} with the flag off; "
-                             "a switch should be below 0.1. Make gate and sigmoid_grad pass their checks first.")
+        raise AssertionError(f"Trained for 300 steps with your gate and sigmoid_grad, the gate averages {off:.3f} with the flag "
+                             "off; a switch should be below 0.1. With the flag off only the bias can close the gate: check "
+                             "that gate adds b. Make gate and sigmoid_grad pass their checks first.")

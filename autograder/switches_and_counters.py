@@ -114,10 +114,14 @@ def cell_call(input_size, hidden_size, options):
 
 
 def in_place_advice(error):
-    """Advice for an error that autograd raises about an in-place change, or nothing."""
+    """Advice for an error that autograd raises about an in-place change or mixed dtypes, or nothing."""
     text = str(error)
-    return ("\nDo not change h, c or a parameter in place (c.mul_(f), c += ...): write new tensors, c = f * c + i * g."
-            if "in-place" in text or "inplace" in text else "")
+    if "in-place" in text or "inplace" in text:
+        return "\nDo not change h, c or a parameter in place (c.mul_(f), c += ...): write new tensors, c = f * c + i * g."
+    if "same dtype" in text or "dtype" in text and "double" in text:
+        return ("\nDo not cast the inputs or the parameters (.float(), dtype=torch.float32): compute in the dtype you are "
+                "given; the check runs your cell in float64, after .double().")
+    return ""
 
 
 def probe_cell(LSTMVariantCell, input_size, hidden_size, options, state=None, inputs=None, weights=None, name=None):

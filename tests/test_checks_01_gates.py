@@ -102,3 +102,22 @@ def test_torch_tanh_is_refused_but_a_sigmoid_built_on_np_tanh_is_fine():
     with pytest.raises(AssertionError, match="ready-made tanh"):
         gates.check_tanh_via_sigmoid(namespace["tanh_via_sigmoid"])
     gates.check_tanh_via_sigmoid(learner_namespace(LESSON, {"sigmoid": hidden.RIGHT["sigmoid"]["via tanh"]})["tanh_via_sigmoid"])
+
+
+@pytest.mark.parametrize("wrong, phrase", [
+    ("def gate(x, W, b):\n    return np.tanh(x @ W.T + b)", "sigmoid of 0"),
+    ("def gate(x, W, b):\n    return sigmoid(x @ W.T)", "only the bias can close the gate"),
+    ("def gate(x, W, b):\n    return np.clip(x @ W.T + b, 0, 1)", "strictly between 0 and 1"),
+])
+def test_the_switch_experiment_check_rejects_wrong_gates(wrong, phrase):
+    namespace = learner_namespace(LESSON, {"gate": wrong})
+    with pytest.raises(AssertionError, match=phrase):
+        gates.check_gate_learns_to_switch(namespace["gate"], namespace["sigmoid_grad"])
+
+
+def test_the_switch_experiment_check_accepts_the_solution_and_rejects_a_frozen_gradient():
+    namespace = learner_namespace(LESSON)
+    gates.check_gate_learns_to_switch(namespace["gate"], namespace["sigmoid_grad"])
+    frozen = learner_namespace(LESSON, {"sigmoid_grad": "def sigmoid_grad(x):\n    return x * (1 - x)"})
+    with pytest.raises(AssertionError, match="weights hardly moved"):
+        gates.check_gate_learns_to_switch(frozen["gate"], frozen["sigmoid_grad"])

@@ -357,6 +357,22 @@ def test_nothing_from_a_submission_is_live_html_or_unbounded(hostile_course):
         assert "alert(" not in "".join(re.findall(r"<a\s[^>]*>", page)), f"{student}'s feedback links to script"
         for pattern in LIVE_SCRIPT:
             assert not pattern.search(page.split("</style>")[-1]), f"{student}'s feedback has live script: {pattern.pattern}"
+        formgrader = formgrader_page(graded, student)  # what the instructor's browser shows of the submission
+        assert not re.search(r"<[^>]*alert\(|<script[^>]*>[^<]*alert\(", formgrader), f"{student}: live script in formgrader"
+
+
+def formgrader_page(path, student):
+    """The graded notebook rendered as formgrader's submission page renders it."""
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader.server_extensions.formgrader import handlers
+    from traitlets.config import Config
+
+    config = Config()
+    config.HTMLExporter.template_name = "formgrade"
+    config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
+    resources = {"assignment_id": LESSON, "notebook_id": LESSON, "submission_id": student, "index": 0, "total": 1,
+                 "base_url": "", "student": student, "last_name": "", "first_name": "", "notebook_path": str(path)}
+    return HTMLExporter(config=config).from_filename(str(path), resources=resources)[0]
 
 
 def as_text(page):
