@@ -372,7 +372,7 @@ def hidden_paths(coursedir):
     root = Path(coursedir.root).resolve()
     if root not in [REPO, *REPO.parents]:
         return [str(root)]
-    paths = [Path(coursedir.db_url.replace("sqlite:///", ""))]
+    paths = [Path(coursedir.db_url.replace("sqlite:///", ""))]  # the gradebook, the one file
     paths += [root / getattr(coursedir, f"{kind}_directory") for kind in ["source", "submitted", "autograded", "feedback"]]
     return [str(path) for path in paths + [root / "reports"]]
 
@@ -406,8 +406,9 @@ def grade(root=".", lessons=None, scheduler=None, workers=2, force=False, limits
     config, coursedir = load_course(root)
     submissions = collected(coursedir, lessons)
     todo = [(s, l) for s, l in submissions if force or not already_graded(coursedir, s, l)]
+    gradebook = coursedir.db_url.replace("sqlite:///", "")
     for path in hidden_paths(coursedir):  # a folder made later (autograded/) could not be hidden from kernels
-        if not Path(path).suffix:
+        if path != gradebook:
             Path(path).mkdir(parents=True, exist_ok=True)
     jobs, records, notebook_flags = [], {}, {}
     execution = execute_settings(config)
