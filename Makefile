@@ -5,7 +5,7 @@ BIN := $(abspath $(VENV)/bin)
 STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test lab lessons bench bundle grade check
+.PHONY: demo test test-fast lab lessons bench bundle grade check
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "Python 3.10 or newer is needed (PYTHON=$(PYTHON))."; exit 1; }
@@ -17,14 +17,18 @@ $(STAMP): requirements.txt pyproject.toml
 demo: $(STAMP)  ## grade the bundled example class with real nbgrader and print the gradebook
 	$(BIN)/python -m autograder.instructor.demo
 
-test: $(STAMP)  ## the course's own tests
+test: $(STAMP)  ## the course's own tests, all of them
 	$(BIN)/python -m pytest -n auto
+
+test-fast: $(STAMP)  ## the inner loop: every module once, the slow grading runs left out (a few minutes)
+	$(BIN)/python -m pytest -n auto -m "not slow"
 
 lab: $(STAMP)  ## JupyterLab on the lessons
 	$(BIN)/jupyter lab lessons
 
-lessons: $(STAMP)  ## regenerate lessons/ from solutions/ with nbgrader
+lessons: $(STAMP)  ## regenerate lessons/ from solutions/ with nbgrader, and the reference from the solution cells
 	for lesson in $$(ls solutions); do $(BIN)/nbgrader generate_assignment $$lesson --no-db --force || exit 1; done
+	$(BIN)/python -m autograder.instructor.lessons
 
 bench: $(STAMP)  ## time each notebook: executed in full, and autograded
 	$(BIN)/python -m autograder.instructor.bench

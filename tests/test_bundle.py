@@ -8,7 +8,8 @@ import pytest
 from nbclient import NotebookClient
 
 from autograder.instructor.bundle import build
-from autograder.instructor.course import SOLUTIONS, fill, lessons, read_notebook, solution_answers
+from autograder.instructor.course import SOLUTIONS, fill, read_notebook, solution_answers
+from autograder.instructor.lessons import names
 
 SOLUTION_BLOCK = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", flags=re.S)
 HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", flags=re.S)
@@ -26,7 +27,7 @@ def bundle(tmp_path_factory):
 def secret_lines():
     """Lines of the solutions and hidden tests in solutions/ that appear nowhere in what the notebooks show openly."""
     secret, shown = set(), set()
-    for lesson in lessons():
+    for lesson in names():
         for cell in read_notebook(SOLUTIONS / lesson / f"{lesson}.ipynb").cells:
             blocks = SOLUTION_BLOCK.findall(cell.source) + HIDDEN_BLOCK.findall(cell.source)
             secret |= {line.strip() for block in blocks for line in block.splitlines() if len(line.strip()) >= 12}
@@ -63,7 +64,7 @@ def test_bundle_contains_no_solution_and_no_hidden_test(bundle):
         assert not leaked, f"{path.relative_to(root)} contains solution or hidden-test lines: {sorted(leaked)[:3]}"
 
 
-@pytest.mark.parametrize("lesson", lessons())
+@pytest.mark.parametrize("lesson", names())
 def test_visible_checks_run_from_the_bundle_alone(bundle, lesson, monkeypatch):
     root, _ = bundle
     monkeypatch.setenv("PYTHONPATH", str(root))

@@ -3,7 +3,7 @@ import csv
 
 from nbgrader.api import Gradebook
 
-from autograder.instructor.course import lessons
+from autograder.instructor.lessons import names
 from autograder.instructor.demo import run
 from autograder.instructor.example_class import STUDENTS
 
@@ -12,7 +12,7 @@ def test_demo_grades_the_example_class(tmp_path, capsys):
     course = run(tmp_path / "course", cell_timeout=5)
     printed = capsys.readouterr().out
     with Gradebook(course.db_url) as gradebook:
-        for lesson in lessons():
+        for lesson in names():
             max_score = gradebook.find_assignment(lesson).max_score
             score = {student: gradebook.find_submission(lesson, student).score for student in STUDENTS}
             assert score["ada"] == max_score, lesson

@@ -14,11 +14,12 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
-from nbgrader.utils import is_grade
 
 from autograder.instructor.check import check
-from autograder.instructor.course import REPO, SOLUTIONS, Course, fill, lessons, read_notebook, solution_answers, tool_environment
-from autograder.instructor.example_class import lesson_module, submission
+from autograder.instructor.course import REPO, SOLUTIONS, Course, fill, grade_id, read_notebook, solution_answers, tool_environment
+from autograder.instructor.lessons import lesson as find_lesson
+from autograder.instructor.lessons import names
+from autograder.instructor.example_class import submission
 from autograder.instructor.grade import MARKER, cheats, grade, imported_names
 from autograder.instructor.report import write_report
 from autograder.instructor.worker.sandbox import bubblewrap_available
@@ -252,11 +253,11 @@ def hand_in(course, student, what):
         return course.submit(student, LESSON, fill(released, what))
     action, detail = what
     if action in ("answer", "surrogate"):  # the written answer, in markdown; a lone surrogate only in escaped JSON
-        written = next(c.metadata["nbgrader"]["grade_id"] for c in released.cells if c.cell_type == "markdown" and is_grade(c))
+        written = next(iter(find_lesson(LESSON).written))
         notebook = fill(released, {**answers(), written: detail})
         return course.submit(student, LESSON, notebook if action == "answer" else json.dumps(notebook, ensure_ascii=True))
     notebook = fill(released, answers())
-    index = next((k for k, c in enumerate(notebook.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == detail), None)
+    index = next((k for k, c in enumerate(notebook.cells) if grade_id(c) == detail), None)
     if action == "delete":
         del notebook.cells[index]
     elif action == "duplicate":
@@ -311,7 +312,7 @@ def test_hostile_submissions_are_contained_flagged_and_earn_nothing_for_a_cheat(
     course, catalog, summary, before = hostile_course
     assert summary["failed"] == 0 and summary["graded"] == len(catalog) + 4
     scores, max_scores = course.scores(LESSON), course.max_scores(LESSON)
-    auto = {cell for cell in max_scores if not cell.startswith("written_answer")}
+    auto = set(course.max_scores(LESSON, autograded=True))
     full = sum(max_scores[cell] for cell in auto)
     for student in HONEST:  # beside every attack, the honest grades are untouched
         assert sum(scores[student][cell] for cell in auto) == full, f"{student}'s grade was disturbed: {scores[student]}"
@@ -421,12 +422,11 @@ def test_report_shows_scores_pass_rates_mistakes_and_flags(hostile_course):
 
 
 def test_the_lessons_and_every_catalogued_answer_pass_the_cheat_scan():
-    for lesson in lessons():
+    for lesson in names():
         released = read_notebook(REPO / "lessons" / lesson / f"{lesson}.ipynb")
         imported = imported_names(released)
-        module = lesson_module(lesson)
-        sources = [cell.source for cell in released.cells if cell.cell_type == "code"
-                   and not (cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata["nbgrader"].get("solution"))]
+        module = find_lesson(lesson).hidden()
+        sources = [cell.source for cell in released.cells if cell.cell_type == "code" and grade_id(cell) not in find_lesson(lesson).tests]
         sources += list(solution_answers(lesson).values())
         sources += [source for table in (module.WRONG, module.RIGHT) for variants in table.values() for source in variants.values()]
         for source in sources:
@@ -442,7 +442,7 @@ def example_course(root, lesson_names):
     return course
 
 
-@pytest.mark.parametrize("lesson", lessons())
+@pytest.mark.parametrize("lesson", names())
 def test_points_per_cell_agree_with_stock_nbgrader_autograde(tmp_path, lesson):
     stock, ours = example_course(tmp_path / "stock", [lesson]), example_course(tmp_path / "ours", [lesson])
     stock.autograde(lesson)
@@ -556,7 +556,7 @@ def test_grading_through_a_dask_scheduler_with_two_worker_processes(tmp_path):
     assert summary["graded"] == 4 and summary["failed"] == 0
     assert {record.get("worker") for record in summary["records"]} >= {"worker-0", "worker-1"}
     scores, max_scores = course.scores(LESSON), course.max_scores(LESSON)
-    auto = [cell for cell in max_scores if not cell.startswith("written_answer")]
+    auto = list(course.max_scores(LESSON, autograded=True))
     assert all(scores["ada"][cell] == max_scores[cell] for cell in auto)
     assert sum(scores["blake"].values()) == 0
     assert 0 < sum(scores["dana"][cell] for cell in auto) < sum(max_scores[cell] for cell in auto)

@@ -15,14 +15,15 @@ import tempfile
 
 import pytest
 
-from autograder.instructor.course import SOLUTIONS, Course, fill, lessons, read_notebook, solution_answers
-from autograder.instructor.example_class import lesson_module
+from autograder.instructor.course import Course, fill, grade_id, read_notebook, solution_answers
+from autograder.instructor.lessons import lesson as find_lesson
+from autograder.instructor.lessons import names
 from autograder.instructor.grade import grade
 
 
 def students(lesson):
     """{student id: (kind, function, label, answers)} for a lesson's graded class."""
-    module = lesson_module(lesson)
+    module = find_lesson(lesson).hidden()
     class_ = {"solution": ("solution", None, None, solution_answers(lesson)), "blank": ("blank", None, None, None)}
     for kind, table in [("wrong", module.WRONG), ("right", module.RIGHT)]:
         for name, variants in table.items():
@@ -41,7 +42,7 @@ def shard(lesson, student):
 
 @functools.lru_cache(maxsize=None)
 def graded(lesson, number):
-    """Grade one shard of a lesson's class; return (scores by student, max score by cell, the grader's summary)."""
+    """Grade one shard of a lesson's class; return (scores by student, max score by autograded cell, the grader's summary)."""
     root = tempfile.mkdtemp(prefix=f"lstm-course-test-{lesson}-")
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     course = Course(root, [lesson])
@@ -50,25 +51,18 @@ def graded(lesson, number):
         if shard(lesson, student) == number:
             course.submit(student, lesson, released if answers is None else fill(released, answers))
     summary = grade(course.root, [lesson], workers=1, progress=False)
-    return course.scores(lesson), course.max_scores(lesson), summary
+    return course.scores(lesson), course.max_scores(lesson, autograded=True), summary
 
 
 @functools.lru_cache(maxsize=None)
 def checked_function(lesson):
     """{test cell grade_id: the contract function it checks}, read from the calls in the solution notebook."""
-    notebook = read_notebook(SOLUTIONS / lesson / f"{lesson}.ipynb")
     found = {}
-    for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
+    for cell in read_notebook(find_lesson(lesson).notebook).cells:
         match = re.search(r"\bcheck_(\w+?)(_hidden)?\(", cell.source)
-        if meta.get("grade") and not meta.get("solution") and match:
-            found[meta["grade_id"]] = match.group(1)
+        if grade_id(cell) in find_lesson(lesson).tests and match:
+            found[grade_id(cell)] = match.group(1)
     return found
-
-
-def auto_cells(max_scores, lesson):
-    """The autograded cells (written answers are graded by hand)."""
-    return {cell for cell in max_scores if not cell.startswith("written_answer")}
 
 
 def problems(lesson, student, scores, max_scores):
@@ -77,7 +71,7 @@ def problems(lesson, student, scores, max_scores):
     if student not in scores:
         return [f"{student}: not graded"]
     got = scores[student]
-    auto = auto_cells(max_scores, lesson)
+    auto = set(max_scores)
     if kind in ("solution", "right"):
         lost = {c: got[c] for c in auto if got[c] < max_scores[c]}
         return [f"{student} ({kind} {name or ''}: {label or ''}) lost points on {lost}"] if lost else []
@@ -89,7 +83,7 @@ def problems(lesson, student, scores, max_scores):
     return []
 
 
-@pytest.mark.parametrize("lesson, number", [(lesson, n) for lesson in lessons() for n in range(SHARDS)])
+@pytest.mark.parametrize("lesson, number", [(lesson, n) for lesson in names() for n in range(SHARDS)])
 def test_graded_by_nbgrader(lesson, number):
     scores, max_scores, summary = graded(lesson, number)
     assert summary["failed"] == 0, [r for r in summary["records"] if r["status"] == "failed"]

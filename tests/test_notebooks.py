@@ -8,12 +8,14 @@ import sys
 import nbformat
 import pytest
 from nbgrader.nbgraderformat import MetadataValidator
+from nbgrader.utils import is_grade, is_locked, is_solution
 
-from autograder.instructor.course import lessons, tool_environment
-from conftest import CONTRACT, DEFINED_NAME, REPO
+from autograder.instructor import lessons as registry
+from autograder.instructor.course import grade_id, read_notebook, solution_source, tool_environment
+from conftest import REPO
 
 NOTEBOOKS = sorted(str(p.relative_to(REPO)) for p in [*REPO.glob("solutions/*/*.ipynb"), *REPO.glob("lessons/*/*.ipynb")])
-SOLUTIONS = [f"solutions/{name}/{name}.ipynb" for name in lessons()]
+SOLUTIONS = [f"solutions/{name}/{name}.ipynb" for name in registry.names()]
 
 
 def read(path):
@@ -24,9 +26,8 @@ def nbgrader_cells(notebook):
     return [cell for cell in notebook.cells if "nbgrader" in cell.metadata]
 
 
-def test_every_lesson_is_in_the_contract_and_released():
-    assert lessons() == sorted(CONTRACT)
-    for name in lessons():
+def test_every_lesson_is_released():
+    for name in registry.names():
         assert (REPO / "lessons" / name / f"{name}.ipynb").exists(), f"run `make lessons`: lessons/{name} is missing"
 
 
@@ -41,62 +42,69 @@ def test_committed_without_outputs_or_execution_counts(path):
 def test_nbgrader_metadata_is_valid(path):
     notebook = read(path)
     MetadataValidator().validate_nb(notebook)
-    ids = [cell.metadata["nbgrader"]["grade_id"] for cell in nbgrader_cells(notebook)]
+    ids = [grade_id(cell) for cell in nbgrader_cells(notebook)]
     assert len(ids) == len(set(ids)), f"{path}: duplicate grade_ids"
-    for grade_id in ids:
-        assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", grade_id), f"{path}: grade_id {grade_id!r} is not snake_case"
+    for name in ids:
+        assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name), f"{path}: grade_id {name!r} is not snake_case"
     assert notebook.metadata.kernelspec.name == "python3"
 
 
 @pytest.mark.parametrize("path", SOLUTIONS)
 def test_each_test_cell_starts_with_a_docstring_and_checks_something(path):
     for cell in nbgrader_cells(read(path)):
-        meta = cell.metadata["nbgrader"]
-        if meta["grade"] and not meta["solution"]:
-            tree = ast.parse(cell.source)
-            first = tree.body[0]
+        if is_grade(cell) and not is_solution(cell):
+            first = ast.parse(cell.source).body[0]
             assert isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
                 and isinstance(first.value.value, str) and "\n" not in first.value.value.strip(), \
-                f"{meta['grade_id']}: a test cell starts with a one-line docstring"
-            assert meta["points"] > 0 and meta["locked"]
+                f"{grade_id(cell)}: a test cell starts with a one-line docstring"
+            assert cell.metadata.nbgrader.points > 0 and is_locked(cell)
 
 
-@pytest.mark.parametrize("lesson", lessons())
-def test_each_contract_function_has_its_own_solution_cell(lesson):
-    notebook = read(f"solutions/{lesson}/{lesson}.ipynb")
-    solution_cells = {cell.metadata["nbgrader"]["grade_id"]: cell for cell in nbgrader_cells(notebook)
-                      if cell.metadata["nbgrader"]["solution"] and cell.cell_type == "code"}
-    for name in CONTRACT[lesson]:
-        assert name in solution_cells, f"no solution cell with grade_id {name!r}"
-        defined = [node.name for node in ast.parse(solution_cells[name].source).body
-                   if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
-        assert defined == [DEFINED_NAME.get(name, name)], f"cell {name!r} defines {defined}"
+@pytest.mark.parametrize("lesson", registry.lessons(), ids=registry.names())
+def test_each_exercise_cell_defines_its_grade_id(lesson):
+    for name, defined in lesson.exercises.items():
+        snake = re.sub(r"(?<=[a-z0-9])([A-Z])|(?<=[A-Z])([A-Z][a-z])", r"_\1\2", defined).lower()
+        assert name == snake, f"the cell {name!r} defines {defined!r}: a solution cell's grade_id is its name in snake_case"
 
 
-@pytest.mark.parametrize("lesson", lessons())
+@pytest.mark.parametrize("lesson", registry.lessons(), ids=registry.names())
+def test_carried_exercises_are_the_same_text(lesson):
+    """A lesson that brings an earlier exercise along has the same solution for it: one text of each function."""
+    cells = {grade_id(cell): cell for cell in read_notebook(lesson.notebook).cells}
+    for name in set(lesson.exercises) - set(lesson.functions):
+        assert solution_source(cells[name]) == registry.solution(name), \
+            f"{lesson.name}'s {name} differs from {registry.home(name).name}'s: copy the solution over"
+
+
+def test_reference_is_generated_from_the_solutions():
+    assert registry.REFERENCE.read_text() == registry.reference_source(), \
+        "autograder/instructor/reference.py is out of date: run `make lessons`"
+
+
+@pytest.mark.parametrize("lesson", registry.lessons(), ids=registry.names())
 def test_manual_answers_and_a_summary(lesson):
-    notebook = read(f"solutions/{lesson}/{lesson}.ipynb")
+    notebook = read_notebook(lesson.notebook)
     assert notebook.cells[0].cell_type == "markdown" and "build" in notebook.cells[0].source
-    manual = [c for c in nbgrader_cells(notebook) if c.cell_type == "markdown" and c.metadata["nbgrader"]["grade"]]
-    assert manual, "each lesson has a written answer, graded by hand"
+    assert lesson.written, "each lesson has a written answer, graded by hand"
+    assert all(cell.cell_type == "markdown" for cell in notebook.cells if grade_id(cell) in lesson.written)
     assert any("Summary" in cell.source for cell in notebook.cells if cell.cell_type == "markdown")
 
 
 def test_lessons_are_exactly_what_nbgrader_generates(tmp_path):
-    for lesson in lessons():
+    for lesson in registry.names():
         subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", lesson, "--no-db", "--force",
                         f"--CourseDirectory.release_directory={tmp_path}"],
                        cwd=REPO, check=True, capture_output=True, env=tool_environment())
     comparison = filecmp.dircmp(REPO / "lessons", tmp_path)
     assert sorted(comparison.left_list) == sorted(comparison.right_list)
-    for lesson in lessons():
+    for lesson in registry.names():
         for name in (tmp_path / lesson).iterdir():
             committed = REPO / "lessons" / lesson / name.name
             assert committed.exists() and committed.read_bytes() == name.read_bytes(), \
                 f"lessons/{lesson}/{name.name} differs from what nbgrader generates: run `make lessons`"
 
 
-@pytest.mark.parametrize("lesson", lessons())
+@pytest.mark.parametrize("lesson", registry.names())
 def test_released_notebook_has_no_solution_and_no_hidden_test(lesson):
     text = (REPO / "lessons" / lesson / f"{lesson}.ipynb").read_text()
     for marker in ["BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "autograder.instructor"]:

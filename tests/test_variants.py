@@ -2,20 +2,18 @@
 function's checks, and each right one passes every check of the lesson, its own and those of the
 functions that use it. test_grading.py grades the same variants through real nbgrader.
 """
-import importlib
 import inspect
 
 import pytest
 
-from autograder.instructor.example_class import lesson_module
-from conftest import CONTRACT, learner_namespace
+from autograder.instructor.lessons import lesson as find_lesson
+from autograder.instructor.lessons import names
+from conftest import learner_namespace
 
 
 def checks(lesson, name):
     """The visible and the hidden check of a contract function."""
-    module = lesson_module(lesson)
-    visible = importlib.import_module(f"autograder.{module.__name__.rsplit('.', 1)[1]}")
-    return getattr(visible, f"check_{name}"), getattr(module, f"check_{name}_hidden")
+    return getattr(find_lesson(lesson).visible(), f"check_{name}"), getattr(find_lesson(lesson).hidden(), f"check_{name}_hidden")
 
 
 def run_checks(lesson, name, namespace, seed):
@@ -25,43 +23,43 @@ def run_checks(lesson, name, namespace, seed):
         check(*arguments, **({"seed": seed} if "seed" in inspect.signature(check).parameters else {}))
 
 
-@pytest.mark.parametrize("lesson", sorted(CONTRACT))
+@pytest.mark.parametrize("lesson", names())
 def test_catalogue_covers_the_contract(lesson):
-    module = lesson_module(lesson)
-    assert set(module.WRONG) == set(module.RIGHT) == set(CONTRACT[lesson])
-    for name in CONTRACT[lesson]:
+    module = find_lesson(lesson).hidden()
+    assert set(module.WRONG) == set(module.RIGHT) == set(find_lesson(lesson).functions)
+    for name in find_lesson(lesson).functions:
         assert len(module.WRONG[name]) >= 3, name
         assert len(module.RIGHT[name]) >= 2, name
 
 
-@pytest.mark.parametrize("lesson", sorted(CONTRACT))
+@pytest.mark.parametrize("lesson", names())
 def test_checks_accept_the_solutions(lesson):
     namespace = learner_namespace(lesson)
-    for name in CONTRACT[lesson]:
+    for name in find_lesson(lesson).functions:
         run_checks(lesson, name, namespace, seed=7)
 
 
-VARIANTS = [(lesson, kind, name, label) for lesson in sorted(CONTRACT)
-            for kind in ("WRONG", "RIGHT") for name, table in getattr(lesson_module(lesson), kind).items() for label in table]
+VARIANTS = [(lesson, kind, name, label) for lesson in names()
+            for kind in ("WRONG", "RIGHT") for name, table in getattr(find_lesson(lesson).hidden(), kind).items() for label in table]
 
 
 @pytest.mark.parametrize("lesson, kind, name, label", VARIANTS)
 def test_checks_reject_wrong_and_accept_right_variants(lesson, kind, name, label):
-    namespace = learner_namespace(lesson, {name: getattr(lesson_module(lesson), kind)[name][label]})
+    namespace = learner_namespace(lesson, {name: getattr(find_lesson(lesson).hidden(), kind)[name][label]})
     if kind == "RIGHT":
-        for other in CONTRACT[lesson]:
+        for other in find_lesson(lesson).functions:
             run_checks(lesson, other, namespace, seed=11)
     else:
         with pytest.raises(AssertionError):
             run_checks(lesson, name, namespace, seed=11)
 
 
-DIAGNOSES = [(lesson, *row) for lesson in sorted(CONTRACT) for row in lesson_module(lesson).DIAGNOSES]
+DIAGNOSES = [(lesson, *row) for lesson in names() for row in find_lesson(lesson).hidden().DIAGNOSES]
 
 
 @pytest.mark.parametrize("lesson, name, label, phrase", DIAGNOSES)
 def test_failure_messages_name_the_mistake(lesson, name, label, phrase):
-    namespace = learner_namespace(lesson, {name: lesson_module(lesson).WRONG[name][label]})
+    namespace = learner_namespace(lesson, {name: find_lesson(lesson).hidden().WRONG[name][label]})
     visible, _ = checks(lesson, name)
     with pytest.raises(AssertionError) as failure:
         visible(*[namespace[p] for p in inspect.signature(visible).parameters])

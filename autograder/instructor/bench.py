@@ -18,7 +18,8 @@ from pathlib import Path
 
 from nbclient import NotebookClient
 
-from autograder.instructor.course import SOLUTIONS, Course, fill, lessons, read_notebook, solution_answers, tool_environment
+from autograder.instructor.course import SOLUTIONS, Course, fill, read_notebook, solution_answers, tool_environment
+from autograder.instructor import lessons
 from autograder.instructor.example_class import grown_class
 from autograder.instructor.grade import grade
 
@@ -47,9 +48,8 @@ def time_autograde(lesson):
         started = time.perf_counter()
         course.autograde(lesson)
         seconds = time.perf_counter() - started
-        scores, max_scores = course.scores(lesson)["bench"], course.max_scores(lesson)
-        auto = [cell for cell in max_scores if not cell.startswith("written_answer")]
-        return seconds, all(scores[cell] == max_scores[cell] for cell in auto)
+        scores, max_scores = course.scores(lesson)["bench"], course.max_scores(lesson, autograded=True)
+        return seconds, all(scores[cell] == points for cell, points in max_scores.items())
 
 
 def verdict(seconds, budget):
@@ -59,7 +59,7 @@ def verdict(seconds, budget):
 def lesson_table():
     """Part 1: each lesson's full run and autograded time."""
     print(f"{'lesson':28} {'full run':>10} {'':12} {'autograded':>11} {'':12} full marks")
-    for lesson in lessons():
+    for lesson in lessons.names():
         full = time_full_run(lesson)
         graded, full_marks = time_autograde(lesson)
         print(f"{lesson:28} {full:9.1f}s {verdict(full, FULL_BUDGET):12} {graded:10.1f}s "
@@ -79,7 +79,7 @@ def class_course(root, size, names, cell_timeout=15):
 
 def stock_against_grader(size):
     """Part 2: stock sequential autograde against the class grader with 2 workers, same submissions."""
-    names = lessons()
+    names = lessons.names()
     with tempfile.TemporaryDirectory(prefix="lstm-bench-stock-") as a, tempfile.TemporaryDirectory(prefix="lstm-bench-ours-") as b:
         stock, ours = class_course(Path(a), size, names), class_course(Path(b), size, names)
         count = size * len(names)
@@ -98,7 +98,7 @@ def stock_against_grader(size):
 
 def overhead(per_lesson=2):
     """Part 3: the grader with one worker against plain nbclient, on the same prepared notebooks."""
-    names = lessons()
+    names = lessons.names()
     with tempfile.TemporaryDirectory(prefix="lstm-bench-overhead-") as root:
         course = class_course(Path(root), per_lesson, names)
         from autograder.instructor.coursedir import load_course

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.instructor.course import REPO, Course, lessons
-from autograder.instructor.coursedir import MARKER, folder, load_course
+from autograder.instructor.course import REPO, Course, grade_id
+from autograder.instructor.lessons import names
+from autograder.instructor.coursedir import folder, load_course
 from autograder.instructor.grade import grade
 
 
@@ -36,6 +37,7 @@ def check(lesson, notebook_path=None, out=None):
         (submitted / f"{lesson}.ipynb").write_bytes(notebook_path.read_bytes())
         summary = grade(root, [lesson], workers=1, progress=False)
         scores, maxima = course.scores(lesson).get("you", {}), course.max_scores(lesson)
+        autograded = course.max_scores(lesson, autograded=True)
         graded = folder(coursedir, "autograded", "you", lesson) / f"{lesson}.ipynb"
         cells = nbformat.read(str(graded), as_version=4).cells if graded.exists() else []
     print(f"{lesson}: {notebook_path}", file=out)
@@ -43,27 +45,27 @@ def check(lesson, notebook_path=None, out=None):
         print(f"  ! {flag}", file=out)
     points = 0.0
     for cell in cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id not in maxima:
+        name = grade_id(cell)
+        if name not in maxima:
             continue
-        if grade_id.startswith("written_answer"):
-            print(f"  ?  {grade_id}: written answer, {maxima[grade_id]:g} points given by a reader; "
+        if name not in autograded:
+            print(f"  ?  {name}: written answer, {maxima[name]:g} points given by a reader; "
                   f"compare yours with the model answer in solutions/{lesson}/", file=out)
             continue
-        got = scores.get(grade_id, 0.0)
+        got = scores.get(name, 0.0)
         points += got
-        mark = "ok" if got >= maxima[grade_id] else "XX"
-        print(f"  {mark} {grade_id}: {got:g} / {maxima[grade_id]:g}", file=out)
-        if got < maxima[grade_id]:
+        mark = "ok" if got >= maxima[name] else "XX"
+        print(f"  {mark} {name}: {got:g} / {maxima[name]:g}", file=out)
+        if got < maxima[name]:
             print("     " + failure_message(cell).replace("\n", "\n     "), file=out)
-    auto_max = sum(v for k, v in maxima.items() if not k.startswith("written_answer"))
+    auto_max = sum(autograded.values())
     print(f"autograded points: {points:g} / {auto_max:g}", file=out)
     return points, auto_max
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("lesson", choices=lessons())
+    parser.add_argument("lesson", choices=names())
     parser.add_argument("--notebook", help="the notebook to check (default: lessons/<lesson>/<lesson>.ipynb)")
     args = parser.parse_args(argv)
     points, maximum = check(args.lesson, args.notebook)

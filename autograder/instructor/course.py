@@ -11,15 +11,13 @@ import sys
 from pathlib import Path
 
 import nbformat
+from nbgrader.utils import is_solution
+
+from autograder.instructor.coursedir import autograded_maxima, grade_id
 
 REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"
 MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", flags=re.M)
-
-
-def lessons():
-    """The names of all lessons, in order."""
-    return sorted(p.name for p in SOLUTIONS.iterdir() if (p / f"{p.name}.ipynb").exists())
 
 
 def read_notebook(path):
@@ -27,16 +25,15 @@ def read_notebook(path):
     return nbformat.read(str(path), as_version=4)
 
 
-def grade_id(cell):
-    """The nbgrader grade_id of a cell, or None."""
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
+def solution_source(cell):
+    """A solution cell's source without nbgrader's solution markers: the instructor's answer."""
+    return MARKERS.sub("", cell.source)
 
 
 def solution_answers(lesson):
     """The instructor's answer for every solution cell of a lesson, markers removed, by grade_id."""
     notebook = read_notebook(SOLUTIONS / lesson / f"{lesson}.ipynb")
-    return {grade_id(cell): MARKERS.sub("", cell.source)
-            for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("solution")}
+    return {grade_id(cell): solution_source(cell) for cell in notebook.cells if is_solution(cell)}
 
 
 def fill(notebook, answers):
@@ -129,10 +126,10 @@ class Course:
                 result[student.id] = {grade.name: grade.score for grade in notebook.grades}
         return result
 
-    def max_scores(self, lesson):
-        """{grade_id: points} for the graded cells of a lesson."""
+    def max_scores(self, lesson, autograded=False):
+        """{grade_id: points} for the graded cells of a lesson, or only for those nbgrader grades by itself."""
         from nbgrader.api import Gradebook
 
         with Gradebook(self.db_url) as gradebook:
             notebook = gradebook.find_notebook(lesson, lesson)
-            return {cell.name: cell.max_score for cell in notebook.grade_cells}
+            return autograded_maxima(notebook) if autograded else {cell.name: cell.max_score for cell in notebook.grade_cells}

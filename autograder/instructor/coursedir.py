@@ -16,6 +16,21 @@ def load_course(root):
     return config, coursedir
 
 
+def grade_id(cell):
+    """The cell's nbgrader grade_id, or None (also for a submission's malformed metadata)."""
+    meta = cell.metadata.get("nbgrader")
+    return meta.get("grade_id") if isinstance(meta, dict) else None
+
+
 def folder(coursedir, kind, student, lesson):
     """A course folder such as submitted/<student>/<lesson>."""
     return Path(coursedir.format_path(getattr(coursedir, f"{kind}_directory"), student, lesson))
+
+
+def autograded_maxima(notebook):
+    """{grade_id: max score} of the autograded cells of a gradebook notebook.
+
+    nbgrader grades by hand the grade cells that are also answer (solution) cells; the others are tests.
+    """
+    answers = {cell.name for cell in notebook.solution_cells}
+    return {cell.name: cell.max_score for cell in notebook.grade_cells if cell.name not in answers}

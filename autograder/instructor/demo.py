@@ -11,7 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.instructor.course import Course, lessons
+from autograder.instructor.course import Course
+from autograder.instructor import lessons
 from autograder.instructor.example_class import STUDENTS, WRITTEN_ANSWER_CREDIT, submission
 from autograder.instructor.grade import grade, print_summary
 from autograder.instructor.report import write_report
@@ -60,7 +61,7 @@ def gradebook_table(course, names):
 
 def run(root, cell_timeout=15):
     """The whole pipeline in the course folder `root`; returns the graded Course."""
-    names = lessons()
+    names = lessons.names()
     started = time.perf_counter()
 
     step(f"Releasing {', '.join(names)} into a throw-away nbgrader course at {root}")

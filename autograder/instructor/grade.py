@@ -38,7 +38,7 @@ from nbgrader.utils import is_grade, is_solution
 from tqdm.auto import tqdm
 from traitlets.utils.importstring import import_item
 
-from autograder.instructor.coursedir import MARKER, folder, load_course
+from autograder.instructor.coursedir import MARKER, folder, grade_id, load_course
 from autograder.instructor.worker.sandbox import LIMITS, REPO, bubblewrap_available, run_notebook
 
 
@@ -179,26 +179,19 @@ def trusted_tests(coursedir, lesson, name):
         return {cell.name: cell.source for cell in notebook.source_cells if cell.name in graded}
 
 
-def grade_id(cell):
-    """The cell's nbgrader grade_id, or None."""
-    meta = cell.metadata.get("nbgrader")
-    return meta.get("grade_id") if isinstance(meta, dict) else None
-
-
 def restore_deleted_cells(notebook, released):
     """Put back graded and solution cells a student deleted, from the released notebook; return what was restored."""
-    present = {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in notebook.cells}
+    present = {grade_id(cell) for cell in notebook.cells}
     restored, position = [], 0
     for cell in released.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if not grade_id:
+        name = grade_id(cell)
+        if not name:
             continue
-        if grade_id in present:
-            position = next(k for k, c in enumerate(notebook.cells)
-                            if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id) + 1
+        if name in present:
+            position = next(k for k, c in enumerate(notebook.cells) if grade_id(c) == name) + 1
         else:
             notebook.cells.insert(position, cell)
-            restored.append(grade_id)
+            restored.append(name)
             position += 1
     return restored
 
@@ -235,22 +228,22 @@ def prepare(coursedir, config, student, lesson, name, expected_count):
         return None, flags + [f"unreadable notebook: {path.name} is not a valid notebook ({type(error).__name__}: {str(error)[:160]})"]
     released = nbformat.read(str(folder(coursedir, "release", ".", lesson) / f"{name}.ipynb"), as_version=4)
     flags += cap_sources(notebook) + forget_unknown_grade_cells(notebook, released)
-    ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in notebook.cells]
+    ids = [grade_id(cell) for cell in notebook.cells]
     duplicated = sorted({i for i in ids if i and ids.count(i) > 1})
     if duplicated:
         flags.append(f"duplicated graded cells: {', '.join(duplicated)} (the first copy is graded)")
         seen = set()
         for cell in notebook.cells:  # later copies become plain cells (nbgrader's DeduplicateIds leaves them invalid)
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if grade_id and grade_id in seen:
+            name = grade_id(cell)
+            if name and name in seen:
                 del cell.metadata["nbgrader"]
-            seen.add(grade_id)
-    types = {c.metadata["nbgrader"]["grade_id"]: c.cell_type for c in released.cells if c.metadata.get("nbgrader", {}).get("grade_id")}
+            seen.add(name)
+    types = {grade_id(c): c.cell_type for c in released.cells if grade_id(c)}
     retyped = sorted({i for i, c in zip(ids, notebook.cells) if i in types and c.cell_type != types[i]})
     if retyped:
         flags.append(f"retyped graded cells: {', '.join(retyped)} (set back)")
         for cell in notebook.cells:  # set back here: nbgrader's OverwriteCells would add an id a 4.4 notebook may not have
-            wanted = types.get(cell.metadata.get("nbgrader", {}).get("grade_id"), cell.cell_type)
+            wanted = types.get(grade_id(cell), cell.cell_type)
             if cell.cell_type != wanted:
                 cell.cell_type = wanted
                 if wanted == "code":
@@ -268,7 +261,7 @@ def prepare(coursedir, config, student, lesson, name, expected_count):
     for index, cell in enumerate(notebook.cells):  # a courtesy to the instructor: the examiner's verdicts need no scan
         reasons = cheats(cell.source, imported) if cell.cell_type == "code" and not is_test_cell(cell) else []
         if reasons:
-            where = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {index}")
+            where = grade_id(cell) or f"cell {index}"
             flags.append(f"suspicious {where}: it {'; '.join(reasons)}")
     return notebook, flags
 

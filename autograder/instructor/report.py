@@ -21,7 +21,7 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 from autograder.instructor.course import tool_environment
-from autograder.instructor.coursedir import MARKER, folder, load_course
+from autograder.instructor.coursedir import MARKER, autograded_maxima, folder, load_course
 
 DIAGNOSIS = re.compile(r"This is what you get if you ([^\n]+?)\.?(?:\n|$)")
 
@@ -29,8 +29,7 @@ DIAGNOSIS = re.compile(r"This is what you get if you ([^\n]+?)\.?(?:\n|$)")
 def lesson_scores(gradebook, lesson):
     """{student: {grade_id: score}} of the autograded cells, and {grade_id: max score}."""
     assignment = gradebook.find_assignment(lesson)
-    maxima = {cell.name: cell.max_score for notebook in assignment.notebooks for cell in notebook.grade_cells
-              if not cell.name.startswith("written_answer")}
+    maxima = {name: points for notebook in assignment.notebooks for name, points in autograded_maxima(notebook).items()}
     scores = {}
     for submission in assignment.submissions:
         scores[submission.student.id] = {grade.name: grade.score for notebook in submission.notebooks

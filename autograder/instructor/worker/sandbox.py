@@ -39,6 +39,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets.config import Config
 
+from autograder.instructor.coursedir import grade_id
 from autograder.instructor.worker.examiner import Channel, examine
 
 REPO = Path(__file__).resolve().parents[3]
@@ -241,10 +242,10 @@ class SandboxedExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         """Run a cell in the kernel; a test cell is examined here instead."""
         self.start_cell(index)
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.cell_type == "code" and grade_id in self.tests:
+        name = grade_id(cell)
+        if cell.cell_type == "code" and name in self.tests:
             started = time.perf_counter()
-            outputs = examine(self.tests[grade_id], self.channel, label=f"test cell {grade_id}")
+            outputs = examine(self.tests[name], self.channel, label=f"test cell {name}")
             self.examiner_seconds += time.perf_counter() - started
             cell.outputs = [nbformat.from_dict(output) for output in outputs]
             cell.execution_count = None
