@@ -1,4 +1,4 @@
-"""Checks for lesson 04, backpropagation through time.
+"""Checks for lesson 04, backpropagation through time (the shape of these modules: autograder/checking.py).
 
 The ground truth is PyTorch's autograd on the same LSTM, in float64. The usual
 mistakes are modelled by giving autograd a slightly different graph (a tanh
@@ -12,10 +12,9 @@ import numpy as np
 import torch
 
 from autograder.checking import as_array, call, expect_close, show
-from autograder.lstm_cell import TOLERANCE, compare_lstm_cell_forward, random_params
+from autograder.lstm_cell import PARAMS, TOLERANCE, compare_lstm_cell_forward, random_params
 
 GRADIENT_TOLERANCE = dict(rtol=1e-7, atol=1e-10)
-PARAMS = ["W_ih", "W_hh", "b_ih", "b_hh"]
 
 
 class TanhWithWrongDerivative(torch.autograd.Function):
@@ -44,8 +43,8 @@ def torch_step(x, h, c, P, wrong_candidate_tanh=False, wrong_output_tanh=False, 
     return h_next, c_next
 
 
-def autograd(xs, h0, c0, params, dhs, dh_T, dc_T, cut_cell_path=False, cut_hidden_path=False, params_last_step_only=False,
-             **mistakes):
+def torch_gradients(xs, h0, c0, params, dhs, dh_T, dc_T, cut_cell_path=False, cut_hidden_path=False,
+                    params_last_step_only=False, **mistakes):
     """Gradients of L = sum(hs * dhs) + sum(h_T * dh_T) + sum(c_T * dc_T) by autograd: {name: array}."""
     X = torch.tensor(xs, requires_grad=True)
     H0, C0 = torch.tensor(h0, requires_grad=True), torch.tensor(c0, requires_grad=True)
@@ -63,25 +62,25 @@ def autograd(xs, h0, c0, params, dhs, dh_T, dc_T, cut_cell_path=False, cut_hidde
     return grads
 
 
-def mistake_models(xs, h0, c0, params, dhs, dh_T, dc_T, sequence):
-    """{description: gradients} for the classic mistakes."""
+def gradient_mistakes(xs, h0, c0, params, dhs, dh_T, dc_T, sequence):
+    """The right gradients, and {description: gradients} for the classic mistakes, by autograd."""
     args = (xs, h0, c0, params, dhs, dh_T, dc_T)
     models = {
         "use 1 - g for the candidate's tanh derivative; it is 1 - g**2":
-            autograd(*args, wrong_candidate_tanh=True),
+            torch_gradients(*args, wrong_candidate_tanh=True),
         "use 1 - tanh(c) for the output's tanh derivative; it is 1 - tanh(c)**2":
-            autograd(*args, wrong_output_tanh=True),
+            torch_gradients(*args, wrong_output_tanh=True),
         "forget the gradient that reaches c through h: dc += dh * o * (1 - tanh(c)**2)":
-            autograd(*args, c_not_through_h=True),
+            torch_gradients(*args, c_not_through_h=True),
     }
     if sequence:
         models["do not pass dc_prev back to the previous step: dc accumulates along the cell path"] = \
-            autograd(*args, cut_cell_path=True)
+            torch_gradients(*args, cut_cell_path=True)
         models["overwrite the parameter gradients at each step instead of summing them over time"] = \
-            autograd(*args, params_last_step_only=True)
+            torch_gradients(*args, params_last_step_only=True)
         models["drop the dh_prev that comes back from the next step: step t's dh is dhs[t] plus it"] = \
-            autograd(*args, cut_hidden_path=True)
-    right = autograd(*args)
+            torch_gradients(*args, cut_hidden_path=True)
+    right = torch_gradients(*args)
     models["average the parameter gradients over the batch instead of summing them"] = \
         {k: (v / xs.shape[1] if k in PARAMS else v) for k, v in right.items()}
     if sequence:
@@ -91,7 +90,7 @@ def mistake_models(xs, h0, c0, params, dhs, dh_T, dc_T, sequence):
     return right, models
 
 
-def compare_gradients(got, right, models, name):
+def expect_gradients(got, right, models, name):
     """Compare each gradient; name the wrong one, by how much, and the mistake it matches."""
     __tracebackhide__ = True
     for key, want in right.items():
@@ -137,12 +136,12 @@ def compare_lstm_cell_backward(lstm_cell_backward, lstm_cell_forward, x, h_prev,
     compare_lstm_cell_forward(lstm_cell_forward, x, h_prev, c_prev, params)
     N, H = h_prev.shape
     name = f"lstm_cell_backward(dh, dc, cache) with N = {N}, D = {x.shape[1]}, H = {H}"
-    right, models = mistake_models(x[None], h_prev, c_prev, params, np.zeros((1, N, H)), dh, dc, sequence=False)
+    right, models = gradient_mistakes(x[None], h_prev, c_prev, params, np.zeros((1, N, H)), dh, dc, sequence=False)
     right, models = one_step(right), {description: one_step(model) for description, model in models.items()}
     _, _, cache = lstm_cell_forward(x.copy(), h_prev.copy(), c_prev.copy(), {k: v.copy() for k, v in params.items()})
     dx, dh_prev, dc_prev, grads = unpack(call(lstm_cell_backward, name, dh, dc, cache, error_hint=CACHE_HINT),
                                          name, 4, "(dx, dh_prev, dc_prev, grads)")
-    compare_gradients({"dx": dx, "dh_prev": dh_prev, "dc_prev": dc_prev, **grads}, right, models, name)
+    expect_gradients({"dx": dx, "dh_prev": dh_prev, "dc_prev": dc_prev, **grads}, right, models, name)
 
 
 def one_step(gradients):
@@ -172,17 +171,17 @@ def compare_lstm_backward(lstm_backward, lstm_forward, xs, h0, c0, params, dhs, 
     extra = ", dh_T, dc_T" if dh_T is not None else ""
     name = f"lstm_backward(dhs, cache{extra}) with T = {T}, N = {N}, D = {D}, H = {H}"
     hs, _, cache = lstm_forward(xs.copy(), h0.copy(), c0.copy(), {k: v.copy() for k, v in params.items()})
-    if not np.allclose(hs, autograd_free_forward(xs, h0, c0, params), **TOLERANCE):
+    if not np.allclose(hs, torch_hidden_states(xs, h0, c0, params), **TOLERANCE):
         raise AssertionError("Your lstm_forward does not match PyTorch: make it pass its own check first.")
     zeros = np.zeros((N, H))
-    right, models = mistake_models(xs, h0, c0, params, dhs, zeros if dh_T is None else dh_T,
+    right, models = gradient_mistakes(xs, h0, c0, params, dhs, zeros if dh_T is None else dh_T,
                                    zeros if dc_T is None else dc_T, sequence=True)
     args = (dhs, cache) if dh_T is None else (dhs, cache, dh_T, dc_T)
     dxs, dh0, dc0, grads = unpack(call(lstm_backward, name, *args, error_hint=CACHE_HINT), name, 4, "(dxs, dh0, dc0, grads)")
-    compare_gradients({"dxs": dxs, "dh0": dh0, "dc0": dc0, **grads}, right, models, name)
+    expect_gradients({"dxs": dxs, "dh0": dh0, "dc0": dc0, **grads}, right, models, name)
 
 
-def autograd_free_forward(xs, h0, c0, params):
+def torch_hidden_states(xs, h0, c0, params):
     """The hidden states of the torch graph used as ground truth, without gradients."""
     with torch.no_grad():
         h, c, hs = torch.tensor(h0), torch.tensor(c0), []
@@ -254,21 +253,34 @@ RELATIVE_ERROR_CASES = [  # (a, b, expected), worked out by hand
 ]
 
 
+def compare_relative_error(relative_error, a, b):
+    """relative_error(a, b) against max |a - b| / max(1e-8, |a| + |b|), naming the usual mistakes."""
+    __tracebackhide__ = True
+    name = f"relative_error(a, b) for a = {show(a)}, b = {show(b)}"
+    got = call(relative_error, name, a, b,
+               hint="When a and b are both 0 the denominator is 0: use max(1e-8, |a| + |b|) as the denominator.")
+    if not isinstance(got, float):
+        raise AssertionError(f"{name} returned a {type(got).__name__}; return a Python float (float(...)).")
+    if not np.isfinite(got):
+        raise AssertionError(f"{name} returned {got}: when a and b are both 0 the denominator is 0. "
+                             "Use max(1e-8, |a| + |b|) as the denominator.")
+    difference, total = np.abs(a - b), np.abs(a) + np.abs(b)
+    want = float(np.max(difference / np.maximum(1e-8, total)))
+    if not np.isclose(got, want, rtol=1e-9, atol=1e-15):
+        hint = ""
+        tiny = (total > 0) & (total < 1e-8)
+        if tiny.any():  # where the floor decides
+            with np.errstate(invalid="ignore"):
+                hint = (f" Without the 1e-8 floor you get {float(np.nanmax(difference / total))!r} here: "
+                        "the denominator is max(1e-8, |a| + |b|).")
+        if np.isclose(got, np.max(difference / (1e-8 + total)), rtol=1e-12, atol=0):
+            hint = " It looks like you added 1e-8 to the denominator: take max(1e-8, |a| + |b|) instead."
+        raise AssertionError(f"{name} returned {got!r}, expected {want!r}: the largest of |a - b| / max(1e-8, |a| + |b|), "
+                             f"elementwise, with absolute values in the denominator.{hint}")
+
+
 def check_relative_error(relative_error):
     """relative_error: max |a - b| / max(1e-8, |a| + |b|), elementwise then the largest, as a Python float."""
     __tracebackhide__ = True
-    for a, b, want in RELATIVE_ERROR_CASES:
-        name = f"relative_error(a, b) for a = {a}, b = {b}"
-        got = call(relative_error, name, np.array(a), np.array(b),
-                   hint="When a and b are both 0 the denominator is 0: use max(1e-8, |a| + |b|) as the denominator.")
-        if not isinstance(got, float):
-            raise AssertionError(f"{name} returned a {type(got).__name__}; return a Python float (float(...)).")
-        if not np.isfinite(got):
-            raise AssertionError(f"{name} returned {got}: when a and b are both 0 the denominator is 0. "
-                                 "Use max(1e-8, |a| + |b|) as the denominator.")
-        if not np.isclose(got, want, rtol=1e-9, atol=1e-15):
-            hint = {1e-2: " Without the 1e-8 floor you get 1.0 here: the denominator is max(1e-8, |a| + |b|)."}.get(want, "")
-            if np.isclose(got, np.max(np.abs(np.subtract(a, b)) / (1e-8 + np.abs(a) + np.abs(b))), rtol=1e-12, atol=0):
-                hint = " It looks like you added 1e-8 to the denominator: take max(1e-8, |a| + |b|) instead."
-            raise AssertionError(f"{name} returned {got!r}, expected {want!r}: the largest of |a - b| / max(1e-8, |a| + |b|), "
-                                 f"elementwise, with absolute values in the denominator.{hint}")
+    for a, b, _ in RELATIVE_ERROR_CASES:
+        compare_relative_error(relative_error, np.array(a), np.array(b))

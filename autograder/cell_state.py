@@ -1,8 +1,7 @@
-"""Checks for lesson 02, the cell state.
+"""Checks for lesson 02, the cell state (the shape of these modules: autograder/checking.py).
 
-`check_*` run the learner's function on fixed cases; hand-wired cells run in
-PyTorch's own `nn.LSTMCell`, the independent ground truth. `compare_*` and
-`expect_tracks` hold the comparisons, so that hidden tests can reuse them.
+The update and the output are compared with their formulas; hand-wired cells run in PyTorch's
+own `nn.LSTMCell`, the independent ground truth, and must track their targets (`expect_tracks`).
 """
 import itertools
 
@@ -10,6 +9,7 @@ import numpy as np
 import torch
 
 from autograder.checking import call, expect_close, show
+from autograder.lstm_cell import reorder, torch_module
 
 PARAM_SHAPES = {"W_ih": (4, None), "W_hh": (4, 1), "b_ih": (4,), "b_hh": (4,)}
 GATE_ORDER_HINT = "PyTorch stacks the four blocks of W_ih, W_hh, b_ih and b_hh in the order i, f, g, o."
@@ -85,14 +85,9 @@ def valid_params(params, name, input_size):
 
 def torch_lstm_states(params, xs):
     """Run PyTorch's nn.LSTMCell with these parameters over xs (T, N, D) from h = c = 0; return cs and hs (T, N, H)."""
-    W_ih = torch.as_tensor(np.asarray(params["W_ih"], dtype=float))
-    hidden = W_ih.shape[0] // 4
-    cell = torch.nn.LSTMCell(W_ih.shape[1], hidden, dtype=torch.float64)
-    cell.load_state_dict({"weight_ih": W_ih, "weight_hh": torch.as_tensor(np.asarray(params["W_hh"], dtype=float)),
-                          "bias_ih": torch.as_tensor(np.asarray(params["b_ih"], dtype=float)),
-                          "bias_hh": torch.as_tensor(np.asarray(params["b_hh"], dtype=float))})
+    cell = torch_module({key: np.asarray(value, dtype=float) for key, value in params.items()})
     xs = torch.as_tensor(np.asarray(xs, dtype=float))
-    h = torch.zeros(xs.shape[1], hidden, dtype=torch.float64)
+    h = torch.zeros(xs.shape[1], cell.hidden_size, dtype=torch.float64)
     c = torch.zeros_like(h)
     cs, hs = [], []
     with torch.no_grad():
@@ -103,20 +98,20 @@ def torch_lstm_states(params, xs):
     return np.stack(cs), np.stack(hs)
 
 
-def swap_blocks(params, order):
-    """The same parameters with the four gate blocks reordered, e.g. [0, 1, 3, 2]."""
-    return {key: np.concatenate([np.split(value, 4, axis=0)[k] for k in order]) for key, value in params.items()}
+def torch_cell_states(params, xs):
+    """The cell states (T, N, H) of PyTorch's nn.LSTMCell with these parameters over xs (T, N, D), from h = c = 0."""
+    return torch_lstm_states(params, xs)[0]
 
 
-def expect_tracks(run, params, sequences, targets, name, symbols, tolerance=0.05):
-    """Run the cell (`run(params, xs)` -> cell states) over one-hot sequences; c_t must stay within tolerance of targets.
+def expect_tracks(params, sequences, targets, name, symbols, tolerance=0.05):
+    """Run PyTorch's cell with these parameters over one-hot sequences; c_t must stay within tolerance of targets.
 
     `sequences` is (T, N) of symbol indices, `targets` (T, N). A failure names the first sequence and step
     that go wrong, by how much, and the likely reason.
     """
     __tracebackhide__ = True
     xs = np.eye(len(symbols))[sequences]
-    cs = run(params, xs)[..., 0]
+    cs = torch_cell_states(params, xs)[..., 0]
     error = np.abs(cs - targets)
     if np.all(error <= tolerance):
         return
@@ -128,7 +123,7 @@ def expect_tracks(run, params, sequences, targets, name, symbols, tolerance=0.05
              f"where {targets[t, n]:g} was expected (off by {error[t, n]:.4f}; allowed {tolerance})."]
     drifted = error[t, n] < 0.25 and t > 0 and np.abs(cs[:t, n] - targets[:t, n]).max() < tolerance
     flipped = np.all(np.abs(cs + targets) <= tolerance)
-    order = None if drifted or flipped else working_order(run, params, xs, targets, tolerance)
+    order = None if drifted or flipped else working_order(params, xs, targets, tolerance)
     if drifted:
         lines.append("It was on target until here and drifted: a gate is not saturated, so a little is lost or "
                      "added at every step. Make the pre-activations larger (sigmoid(20) = 1 - 2e-9).")
@@ -143,10 +138,10 @@ def expect_tracks(run, params, sequences, targets, name, symbols, tolerance=0.05
     raise AssertionError("\n".join(lines))
 
 
-def working_order(run, params, xs, targets, tolerance):
+def working_order(params, xs, targets, tolerance):
     """The gate order, other than i, f, g, o, in which these parameters would do the job, if any."""
     for order in itertools.permutations(range(4)):
-        if order != (0, 1, 2, 3) and np.all(np.abs(run(swap_blocks(params, order), xs)[..., 0] - targets) <= tolerance):
+        if order != (0, 1, 2, 3) and np.all(np.abs(torch_cell_states(reorder(params, order), xs)[..., 0] - targets) <= tolerance):
             return ", ".join("ifgo"[order.index(k)] for k in range(4))
     return None
 
@@ -159,14 +154,18 @@ def bracket_depths(sequences):
     return np.cumsum(np.where(sequences == 0, 1.0, -1.0), axis=0)
 
 
+def compare_counter_params(counter_params, sequences):
+    """counter_params() in PyTorch's LSTMCell over (T, N) sequences of 0 = open, 1 = close: c_t must be the depth."""
+    __tracebackhide__ = True
+    params = valid_params(call(counter_params, "counter_params()"), "counter_params()", 2)
+    expect_tracks(params, sequences, bracket_depths(sequences), "counter_params()", BRACKETS)
+
+
 def check_counter_params(counter_params):
     """counter_params: c_t tracks the bracket depth, up and down, in PyTorch's own LSTMCell."""
     __tracebackhide__ = True
-    params = valid_params(call(counter_params, "counter_params()"), "counter_params()", 2)
     for text in ["(", ")", "((()", ")))", "(()())((", "(" * 20 + ")" * 40 + "(" * 20, ")(" * 50, "(" * 20 + ")(" * 40]:
-        seq = np.array([[BRACKETS.index(ch)] for ch in text])
-        expect_tracks(lambda p, xs: torch_lstm_states(p, xs)[0], params, seq, bracket_depths(seq),
-                      "counter_params()", BRACKETS)
+        compare_counter_params(counter_params, np.array([[BRACKETS.index(ch)] for ch in text]))
 
 
 LATCH = "SRx"  # set, reset, other
@@ -181,11 +180,15 @@ def latch_targets(sequences):
     return np.stack(out)
 
 
+def compare_latch_params(latch_params, sequences):
+    """latch_params() in PyTorch's LSTMCell over (T, N) sequences of 0 = set, 1 = reset, 2 = other: c_t must be the latch."""
+    __tracebackhide__ = True
+    params = valid_params(call(latch_params, "latch_params()"), "latch_params()", 3)
+    expect_tracks(params, sequences, latch_targets(sequences), "latch_params()", LATCH)
+
+
 def check_latch_params(latch_params):
     """latch_params: c_t is 1 after a set, 0 after a reset or before any event, and holds in between."""
     __tracebackhide__ = True
-    params = valid_params(call(latch_params, "latch_params()"), "latch_params()", 3)
     for text in ["xxS", "SSS", "SxxRxx", "RRSR", "S" + "x" * 99, "xRxSxSxxRRx" * 9]:
-        seq = np.array([[LATCH.index(ch)] for ch in text])
-        expect_tracks(lambda p, xs: torch_lstm_states(p, xs)[0], params, seq, latch_targets(seq),
-                      "latch_params()", LATCH)
+        compare_latch_params(latch_params, np.array([[LATCH.index(ch)] for ch in text]))

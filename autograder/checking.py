@@ -2,8 +2,26 @@
 
 Every check raises an AssertionError whose message says what was called, on
 which case, what was expected, what came back, and, when the answer matches a
-known mistake, which mistake it is. Checking functions set `__tracebackhide__`,
-so that IPython shows the learner their own cell and the message, not our frames.
+known mistake, which mistake it is.
+
+The six lesson modules follow one shape, for each contract function X:
+
+- `check_X(<learner functions>)`, in `autograder/<lesson>.py`, is the visible check, called in the
+  notebook as `check_X(fn)` or `check_X(fn, dependency)`; it runs fixed cases.
+- `check_X_hidden(<the same learner functions>, seed)`, in `autograder/instructor/<lesson>.py`, is
+  the hidden check; it runs cases drawn from `np.random.default_rng(seed)`, sizes from `random_sizes`.
+- `compare_X(<the same learner functions>, *inputs)` (`compare_X_<aspect>` where one exercise has
+  several), in the visible module, compares the learner's answer on those inputs with the right
+  answer, which it computes itself, from PyTorch or an independent formula: it never takes the right
+  answer as an argument, and the visible modules never import the instructor's reference (they ship
+  to students). The checks call it; tests of the reference are in `tests/`.
+- Learner functions are parameters named as in the contract (`sigmoid`, `LSTMVariantCell`), and every
+  call of learner code goes through `call` (or `built_from` / `beside`). Helpers that compute with
+  PyTorch are named `torch_*`; those that build the answers of known mistakes, `*_mistakes`; those
+  that compare a value and raise, `expect_*` (`expect_close` here).
+- Every `check_*` and `compare_*`, and every helper that raises an AssertionError for the learner, sets
+  `__tracebackhide__ = True` as its first statement, so that IPython shows the learner their own
+  cell and the message, not our frames.
 """
 import contextlib
 import copy
@@ -17,6 +35,11 @@ ELEMENTWISE_HINT = "Your function must work elementwise on whole arrays: use np.
 
 class Forbidden(AssertionError):
     """The learner's code used something the exercise rules out."""
+
+
+def random_sizes(rng, count=3, low=1, high=6):
+    """`count` sizes drawn uniformly from low..high inclusive, as Python ints: (N, D, H) by default, small so checks stay fast."""
+    return tuple(int(v) for v in rng.integers(low, high + 1, size=count))
 
 
 def show(value, limit=6):
@@ -68,6 +91,7 @@ def built_from(fn, global_name, forbidden, advice):
     Calls to forbidden functions made inside the learner's `global_name` are allowed.
     A learner's function that lives in the student's kernel applies the rule there.
     """
+    __tracebackhide__ = True
     if hasattr(fn, "built_from"):
         with fn.built_from(global_name, forbidden, advice) as calls:
             yield calls
@@ -84,6 +108,7 @@ def built_from(fn, global_name, forbidden, advice):
 
     def guarded(original):
         def guard(*args, **kwargs):
+            __tracebackhide__ = True
             frame = sys._getframe(1)
             while frame is not None:  # whoever is nearer up the stack decides: the allowed function, or fn itself
                 if frame.f_code is getattr(allowed, "__code__", None):

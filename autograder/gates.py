@@ -1,8 +1,7 @@
-"""Checks for lesson 01, gates as soft switches.
+"""Checks for lesson 01, gates as soft switches (the shape of these modules: autograder/checking.py).
 
-`check_*` run the learner's function on fixed cases, with PyTorch (float64) as
-the independent ground truth. `compare_*` hold the comparison and the known
-mistakes for one case, so that hidden tests can reuse them on other cases.
+The right answers come from PyTorch in float64 (`torch_sigmoid`, autograd for the gated product)
+and from numpy's tanh.
 """
 import math
 
@@ -23,14 +22,15 @@ def torch_apply(fn, *arrays):
     return fn(*(torch.as_tensor(np.asarray(a, dtype=float)) for a in arrays)).numpy()
 
 
-def sig(x):
+def torch_sigmoid(x):
     """The sigmoid, computed by PyTorch."""
     return torch_apply(torch.sigmoid, x)
 
 
-def compare_sigmoid(sigmoid, x, want):
-    """sigmoid(x) against `want`, naming the usual mistakes."""
+def compare_sigmoid(sigmoid, x):
+    """sigmoid(x) against PyTorch's, naming the usual mistakes."""
     __tracebackhide__ = True
+    want = torch_sigmoid(x)
     name = f"sigmoid(x) for x = {show(x)}"
     got = call(sigmoid, name, x, hint=OVERFLOW_HINT, forbid_warnings=True)
     moderate = np.abs(x) < 50
@@ -48,23 +48,25 @@ def check_sigmoid(sigmoid):
     at_zero = as_array(call(sigmoid, "sigmoid(0.0)", 0.0), "sigmoid(0.0)", ())
     if at_zero != 0.5:
         raise AssertionError(f"sigmoid(0.0) returned {float(at_zero)!r}, expected exactly 0.5.")
-    compare_sigmoid(sigmoid, X, sig(X))
-    compare_sigmoid(sigmoid, X.reshape(3, 3), sig(X).reshape(3, 3))
+    compare_sigmoid(sigmoid, X)
+    compare_sigmoid(sigmoid, X.reshape(3, 3))
     integers = np.arange(-2, 3)
-    expect_close(call(sigmoid, "sigmoid(np.arange(-2, 3))", integers), sig(integers), "sigmoid of the integer array [-2 -1 0 1 2]")
+    expect_close(call(sigmoid, "sigmoid(np.arange(-2, 3))", integers), torch_sigmoid(integers),
+                 "sigmoid of the integer array [-2 -1 0 1 2]")
     for x in EXTREMES:
         name = f"sigmoid({x})"
         got = call(sigmoid, name, x, hint=OVERFLOW_HINT, forbid_warnings=True)
-        expect_close(got, sig(x), name, atol=1e-12)
-    compare_sigmoid(sigmoid, np.array(EXTREMES), sig(EXTREMES))
+        expect_close(got, torch_sigmoid(x), name, atol=1e-12)
+    compare_sigmoid(sigmoid, np.array(EXTREMES))
 
 
-def compare_sigmoid_grad(sigmoid_grad, x, want):
-    """sigmoid_grad(x) against `want`, naming the usual mistakes."""
+def compare_sigmoid_grad(sigmoid_grad, x):
+    """sigmoid_grad(x) against s * (1 - s) with PyTorch's s = sigmoid(x), naming the usual mistakes."""
     __tracebackhide__ = True
     name = f"sigmoid_grad(x) for x = {show(x)}"
     got = call(sigmoid_grad, name, x, hint=BUILD_ON_SIGMOID)
-    s = sig(x)
+    s = torch_sigmoid(x)
+    want = s * (1.0 - s)
     mistakes = {
         "return sigmoid(x) itself instead of its derivative": s,
         "apply x * (1 - x) to the input; the derivative is s * (1 - s) with s = sigmoid(x)": x * (1.0 - x),
@@ -78,10 +80,8 @@ def compare_sigmoid_grad(sigmoid_grad, x, want):
 def check_sigmoid_grad(sigmoid_grad):
     """sigmoid_grad: 1/4 at 0, right values, finite for extreme inputs."""
     __tracebackhide__ = True
-    s = sig(X)
-    compare_sigmoid_grad(sigmoid_grad, X, s * (1.0 - s))
-    s = sig(EXTREMES)
-    compare_sigmoid_grad(sigmoid_grad, np.array(EXTREMES), s * (1.0 - s))
+    compare_sigmoid_grad(sigmoid_grad, X)
+    compare_sigmoid_grad(sigmoid_grad, np.array(EXTREMES))
 
 
 def compare_tanh_via_sigmoid(tanh_via_sigmoid, x):
@@ -109,22 +109,23 @@ def check_tanh_via_sigmoid(tanh_via_sigmoid):
     compare_tanh_via_sigmoid(tanh_via_sigmoid, np.array(EXTREMES))
 
 
-def compare_gate(gate, x, W, b, want):
-    """gate(x, W, b) against `want`, naming the usual mistakes."""
+def compare_gate(gate, x, W, b):
+    """gate(x, W, b) against PyTorch's sigmoid(x @ W.T + b), naming the usual mistakes."""
     __tracebackhide__ = True
+    want = torch_sigmoid(x @ W.T + b)
     name = f"gate(x, W, b) with x {x.shape}, W {W.shape}, b {b.shape}"
     hint = "x is (N, D) and W is (H, D): the pre-activation is x @ W.T + b, of shape (N, H)."
     got = call(gate, name, x, W, b, error_hint=hint)
     as_array(got, name, want.shape)
     z = x @ W.T + b
     mistakes = {
-        "forget the bias b": sig(x @ W.T),
-        "subtract the bias instead of adding it": sig(x @ W.T - b),
+        "forget the bias b": torch_sigmoid(x @ W.T),
+        "subtract the bias instead of adding it": torch_sigmoid(x @ W.T - b),
         "use tanh where the sigmoid belongs": np.tanh(z),
         "return the pre-activation x @ W.T + b without the sigmoid": z,
     }
     if W.shape[0] == W.shape[1]:
-        mistakes["multiply by W instead of W.T"] = sig(x @ W + b)
+        mistakes["multiply by W instead of W.T"] = torch_sigmoid(x @ W + b)
     expect_close(got, want, name, rtol=1e-9, atol=1e-12, mistakes=mistakes)
 
 
@@ -134,7 +135,7 @@ def check_gate(gate):
     rng = np.random.default_rng(1)
     for n, d, h in [(2, 3, 4), (1, 5, 1), (3, 2, 2)]:
         x, W, b = rng.normal(size=(n, d)), rng.normal(size=(h, d)), rng.normal(size=h)
-        compare_gate(gate, x, W, b, sig(x @ W.T + b))
+        compare_gate(gate, x, W, b)
 
 
 def torch_gated_product_grads(a, b, dy):
@@ -144,23 +145,23 @@ def torch_gated_product_grads(a, b, dy):
     return a.grad.numpy(), b.grad.numpy()
 
 
-def compare_gated_product_grads(gated_product_grads, a, b, dy, want):
-    """gated_product_grads(a, b, dy) against `want` = (da, db), naming the usual mistakes."""
+def compare_gated_product_grads(gated_product_grads, a, b, dy):
+    """gated_product_grads(a, b, dy) against PyTorch's autograd, naming the usual mistakes."""
     __tracebackhide__ = True
+    want_da, want_db = torch_gated_product_grads(a, b, dy)
     name = f"gated_product_grads(a, b, dy) for a = {show(a)}, b = {show(b)}, dy = {show(dy)}"
     got = call(gated_product_grads, name, a, b, dy)
     if not isinstance(got, (tuple, list, np.ndarray)) or len(got) != 2:
         raise AssertionError(f"{name} returned {type(got).__name__}; return a tuple (da, db).")
     da, db = (as_array(g, name, np.shape(a)) for g in got)
-    want_da, want_db = want
     if not np.allclose(da, want_da) and np.allclose(da, want_db) and np.allclose(db, want_da):
         raise AssertionError(f"{name} returned (db, da): return them in the order (da, db).")
-    t, s = np.tanh(a), sig(b)
+    t, s = np.tanh(a), torch_sigmoid(b)
     expect_close(da, want_da, f"da from {name}", rtol=1e-9, atol=1e-12, mistakes={
         "forget to multiply by the upstream gradient dy": (1.0 - t**2) * s,
         "use 1 - tanh(a) where tanh's derivative 1 - tanh(a)**2 belongs": dy * (1.0 - t) * s,
         "leave out the factor sigmoid(b)": dy * (1.0 - t**2),
-        "use the sigmoid's derivative where tanh's belongs": dy * sig(a) * (1.0 - sig(a)) * s,
+        "use the sigmoid's derivative where tanh's belongs": dy * torch_sigmoid(a) * (1.0 - torch_sigmoid(a)) * s,
     })
     expect_close(db, want_db, f"db from {name}", rtol=1e-9, atol=1e-12, mistakes={
         "forget to multiply by the upstream gradient dy": t * s * (1.0 - s),
@@ -176,9 +177,9 @@ def check_gated_product_grads(gated_product_grads):
     a = np.array([-2.0, -0.5, 0.0, 0.7, 3.0])
     b = np.array([1.5, -1.0, 0.3, 0.0, -2.5])
     dy = np.array([1.0, -2.0, 0.5, 1.5, -0.3])
-    compare_gated_product_grads(gated_product_grads, a, b, dy, torch_gated_product_grads(a, b, dy))
+    compare_gated_product_grads(gated_product_grads, a, b, dy)
     a2, b2, dy2 = a.reshape(5, 1) * np.ones(3), b.reshape(5, 1) * np.ones(3), np.ones((5, 3))
-    compare_gated_product_grads(gated_product_grads, a2, b2, dy2, torch_gated_product_grads(a2, b2, dy2))
+    compare_gated_product_grads(gated_product_grads, a2, b2, dy2)
 
 
 def train_switch(gate, sigmoid_grad, steps=300, learning_rate=5.0, seed=0):
@@ -186,6 +187,7 @@ def train_switch(gate, sigmoid_grad, steps=300, learning_rate=5.0, seed=0):
 
     Returns the mean gate value at the start (zero weights), then with the flag on and with it off after training.
     """
+    __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     n = 256
     flag = rng.integers(0, 2, size=(n, 1)).astype(float)

@@ -1,9 +1,8 @@
-"""Checks for lesson 03, the LSTM cell matched to PyTorch.
+"""Checks for lesson 03, the LSTM cell matched to PyTorch (the shape of these modules: autograder/checking.py).
 
-`check_*` compare the learner's functions with `torch.nn.LSTMCell` and `torch.nn.LSTM` in float64,
-the independent ground truth. A wrong answer is compared with what PyTorch gives for the usual
-mistakes (gate order, a dropped bias, ...) so that the message can say which one it matches.
-`compare_*` hold one case each, for the hidden tests to reuse.
+The right answers come from `torch.nn.LSTMCell` and `torch.nn.LSTM` in float64. A wrong answer is
+compared with what PyTorch gives for the usual mistakes (gate order, a dropped bias, ...) so that
+the message can say which one it matches.
 """
 import itertools
 
@@ -13,7 +12,8 @@ import torch
 from autograder.checking import as_array, call, expect_close
 
 TOLERANCE = dict(rtol=1e-10, atol=1e-12)
-NAMES = [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")]
+NAMES = [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")]  # ours, PyTorch's
+PARAMS = [ours for ours, _ in NAMES]
 LAYOUT_HINT = ("W_ih is (4H, D) and W_hh is (4H, H): z = x @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh, "
                "split into four (N, H) blocks in the order i, f, g, o.")
 

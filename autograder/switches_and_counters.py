@@ -1,4 +1,4 @@
-"""Checks for lesson 06, switches and counters.
+"""Checks for lesson 06, switches and counters (the shape of these modules: autograder/checking.py).
 
 `saturation_fractions` is checked against numpy's own comparisons, boundary
 values included. `LSTMVariantCell` with its defaults is checked against
@@ -16,12 +16,12 @@ import numpy as np
 import torch
 
 from autograder.checking import as_array, beside, call, expect_close
-from autograder.lstm_cell import NAMES, TOLERANCE, cell_mistakes, random_params, torch_cell_forward, torch_module
+from autograder.lstm_cell import NAMES, PARAMS, TOLERANCE, cell_mistakes, random_params, torch_cell_forward, torch_module
 
 # Trained weights and other files the lessons load; `make lessons` never touches them.
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
-PARAMS = ["W_ih", "W_hh", "b_ih", "b_hh"]  # the numpy names, in the order of PARAMETER_SHAPES
+# PyTorch's names of the parameters, in the order of PARAMS (the numpy names), with their shapes.
 PARAMETER_SHAPES = {"weight_ih": ("4H", "D"), "weight_hh": ("4H", "H"), "bias_ih": ("4H",), "bias_hh": ("4H",)}
 OPTIONS = [{}, {"candidate": "sigmoid"}, {"candidate": "identity"}, {"output": "identity"},
            {"forget_gate": False}, {"coupled": True}]
@@ -236,6 +236,14 @@ def weighted_loss(weights, h, c):
     return float(np.sum(h * weights[0]) + np.sum(c * weights[1]))
 
 
+def torch_parameter_gradients(x, h_prev, c_prev, params, weights):
+    """The gradients of the weighted loss of one step of torch.nn.LSTMCell with respect to its parameters, by name."""
+    module = torch_module(params)
+    h, c = module(torch.tensor(x), (torch.tensor(h_prev), torch.tensor(c_prev)))
+    ((h * torch.tensor(weights[0])).sum() + (c * torch.tensor(weights[1])).sum()).backward()
+    return {key: parameter.grad.numpy() for key, parameter in module.named_parameters()}
+
+
 def compare_lstm_variant_cell_with_torch(LSTMVariantCell, x, h_prev, c_prev, params):
     """The default cell against torch.nn.LSTMCell with the same state dict: outputs and gradients, float64."""
     __tracebackhide__ = True
@@ -252,12 +260,9 @@ def compare_lstm_variant_cell_with_torch(LSTMVariantCell, x, h_prev, c_prev, par
         expect_close(got[part], want[k], f"{name}, {part}", **TOLERANCE,
                      mistakes={mistake: value[k] for mistake, value in mistakes.items()})
     grads = learner_gradients(got, name)
-    reference = torch_module(params)
-    h, c = reference(torch.tensor(x), (torch.tensor(h_prev), torch.tensor(c_prev)))
-    ((h * torch.tensor(weights[0])).sum() + (c * torch.tensor(weights[1])).sum()).backward()
+    want_grads = torch_parameter_gradients(x, h_prev, c_prev, params, weights)
     for key in PARAMETER_SHAPES:
-        expect_close(grads[key], getattr(reference, key).grad.numpy(), f"{name}, the gradient of a loss with respect to {key}",
-                     **TOLERANCE)
+        expect_close(grads[key], want_grads[key], f"{name}, the gradient of a loss with respect to {key}", **TOLERANCE)
 
 
 def check_lstm_variant_cell(LSTMVariantCell):
@@ -275,12 +280,11 @@ def check_lstm_variant_cell(LSTMVariantCell):
     params = random_params(rng, D, H)
     x, h_prev, c_prev = rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(0, 3, size=(N, H))
     for options in OPTIONS[1:]:
-        want = variant_step(x, h_prev, c_prev, params, **options)
-        compare_lstm_variant_cell_option(LSTMVariantCell, x, h_prev, c_prev, params, options, want)
-    compare_initial_parameters_are_used(LSTMVariantCell, x, h_prev, c_prev)
+        compare_lstm_variant_cell_option(LSTMVariantCell, x, h_prev, c_prev, params, options)
+    compare_lstm_variant_cell_initial_parameters(LSTMVariantCell, x, h_prev, c_prev)
 
 
-def compare_initial_parameters_are_used(LSTMVariantCell, x, h_prev, c_prev):
+def compare_lstm_variant_cell_initial_parameters(LSTMVariantCell, x, h_prev, c_prev):
     """A new cell computes with the parameters it was created with (so those parameters are what it is judged by)."""
     __tracebackhide__ = True
     D, H = x.shape[1], h_prev.shape[1]
@@ -327,9 +331,10 @@ def finite_difference_gradients(loss, params, eps=1e-6):
     return grads
 
 
-def compare_lstm_variant_cell_option(LSTMVariantCell, x, h_prev, c_prev, params, options, want):
-    """One configuration of the learner's cell on one case, against `want` = (h, c); its gradients against finite differences."""
+def compare_lstm_variant_cell_option(LSTMVariantCell, x, h_prev, c_prev, params, options):
+    """One configuration of the learner's cell on one case, against `variant_step`; its gradients against finite differences."""
     __tracebackhide__ = True
+    want = variant_step(x, h_prev, c_prev, params, **options)
     N, D = x.shape
     H = h_prev.shape[1]
     make_cell(LSTMVariantCell, D, H, options)

@@ -1,17 +1,17 @@
-"""Checks for lesson 05, the vanishing-gradient experiment.
+"""Checks for lesson 05, the vanishing-gradient experiment (the shape of these modules: autograder/checking.py).
 
 The ground truth is PyTorch: `torch.nn.RNNCell` / `torch.nn.RNN` for the forward
-pass and `torch.autograd.functional.jacobian` for the step Jacobians. Norms of
-products are checked on diagonal Jacobians, whose products are known in closed
-form, and the adding problem by its properties.
+pass, `torch.autograd.functional.jacobian` for the step Jacobians and
+`torch.linalg.matrix_norm` for the norms of their products, which the visible
+check also tests on cases known in closed form. The adding problem is checked by
+its properties.
 """
 import numpy as np
 import torch
 
 from autograder.checking import as_array, call, expect_close, show
-from autograder.lstm_cell import TOLERANCE
+from autograder.lstm_cell import NAMES, TOLERANCE, random_params
 
-NAMES = [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")]
 LAYOUT_HINT = "W_ih is (H, D) and W_hh is (H, H): h = tanh(x @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh)."
 
 
@@ -162,17 +162,25 @@ def compare_lstm_state_jacobian(lstm_state_jacobian, x, h_prev, c_prev, params):
 def check_lstm_state_jacobian(lstm_state_jacobian):
     """lstm_state_jacobian: the full (2H, 2H) Jacobian of [h_t; c_t], against autograd."""
     __tracebackhide__ = True
-    from autograder.lstm_cell import random_params
-
     rng = np.random.default_rng(10)
     for D, H in [(3, 2), (1, 1), (2, 4)]:
         compare_lstm_state_jacobian(lstm_state_jacobian, rng.normal(size=D), rng.normal(size=H), rng.normal(size=H),
                                     random_params(rng, D, H))
 
 
-def compare_gradient_norms_through_time(gradient_norms_through_time, jacobians, want):
-    """gradient_norms_through_time against known norms, naming the usual mistakes."""
+def torch_gradient_norms(jacobians):
+    """The spectral norms of d s_T / d s_(T-k) = jacobians[T-1] @ ... @ jacobians[T-k], k = 0..T, by PyTorch."""
+    product, norms = torch.eye(jacobians.shape[1], dtype=torch.float64), [1.0]
+    for J in torch.as_tensor(np.asarray(jacobians, dtype=float)).flip(0):
+        product = product @ J
+        norms.append(float(torch.linalg.matrix_norm(product, ord=2)))
+    return np.array(norms)
+
+
+def compare_gradient_norms_through_time(gradient_norms_through_time, jacobians):
+    """gradient_norms_through_time against PyTorch's norms of the products, naming the usual mistakes."""
     __tracebackhide__ = True
+    want = torch_gradient_norms(jacobians)
     T, K, _ = jacobians.shape
     name = f"gradient_norms_through_time(jacobians) for T = {T} Jacobians of size {K} x {K}"
     got = call(gradient_norms_through_time, name, jacobians)
@@ -209,15 +217,7 @@ def check_gradient_norms_through_time(gradient_norms_through_time):
     })
     decays = np.array([0.5, 0.9, 0.8, 0.7])  # diagonal Jacobians: the product's norm is the largest product of entries
     diagonal = np.stack([np.diag([d, d / 2]) for d in decays])
-    compare_gradient_norms_through_time(gradient_norms_through_time, diagonal,
-                                        np.concatenate([[1.0], np.cumprod(decays[::-1])]))
-
-
-def check_make_adding_problem(make_adding_problem):
-    """make_adding_problem: shapes, values in [0, 1), two markers (one per half), the target their sum, from the rng."""
-    __tracebackhide__ = True
-    for n, T in [(5, 10), (200, 7), (3, 100)]:
-        compare_make_adding_problem(make_adding_problem, n, T, seed=T)
+    compare_gradient_norms_through_time(gradient_norms_through_time, diagonal)  # norms np.cumprod(decays[::-1]) after 1.0
 
 
 def compare_make_adding_problem(make_adding_problem, n, T, seed):
@@ -256,3 +256,10 @@ def compare_make_adding_problem(make_adding_problem, n, T, seed):
             steps = np.unique(np.argmax(part, axis=0) + offset)
             if len(steps) < min(len(part), 3):
                 raise AssertionError(f"{name}: the {label} markers all sit at steps {steps}; place each at random in its half.")
+
+
+def check_make_adding_problem(make_adding_problem):
+    """make_adding_problem: shapes, values in [0, 1), two markers (one per half), the target their sum, from the rng."""
+    __tracebackhide__ = True
+    for n, T in [(5, 10), (200, 7), (3, 100)]:
+        compare_make_adding_problem(make_adding_problem, n, T, seed=T)

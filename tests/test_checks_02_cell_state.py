@@ -1,4 +1,6 @@
 """Lesson 02: the reference against PyTorch, and failure messages that name the mistake."""
+import inspect
+
 import numpy as np
 import pytest
 import torch
@@ -6,6 +8,31 @@ import torch
 from autograder import cell_state as visible
 from autograder.instructor import cell_state as hidden
 from autograder.instructor import reference
+
+# The exercises with a visible and a hidden check.
+CHECKED = [name[len("check_"):-len("_hidden")] for name in dir(hidden) if name.startswith("check_") and name.endswith("_hidden")]
+
+
+def with_reference(check, seed=7):
+    """Run a check on the reference's functions that its parameters name, and the seed if it takes one."""
+    parameters = inspect.signature(check).parameters
+    check(*[getattr(reference, p) for p in parameters if p != "seed"], **({"seed": seed} if "seed" in parameters else {}))
+
+
+def reference_cell_states(params, xs):
+    """Cell states (T, N, H) of the reference LSTM cell over xs (T, N, D), from h = c = 0."""
+    h = c = np.zeros((xs.shape[1], params["W_hh"].shape[1]))
+    cs = []
+    for x in xs:
+        h, c, _ = reference.lstm_cell_forward(x, h, c, params)
+        cs.append(c)
+    return np.stack(cs)
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_checks_accept_the_reference(name):
+    with_reference(getattr(visible, f"check_{name}"))
+    with_reference(getattr(hidden, f"check_{name}_hidden"))
 
 
 def test_reference_cell_matches_torch_lstmcell():
@@ -25,9 +52,12 @@ def test_reference_hand_wired_cells_track_their_targets_in_torch_and_in_the_refe
     sequences = hidden.random_bracket_sequences(np.random.default_rng(1), 200)
     xs = np.eye(2)[sequences]
     depth = visible.bracket_depths(sequences)
-    for run in [hidden.reference_cell_states, lambda p, x: visible.torch_lstm_states(p, x)[0]]:
+    for run in [reference_cell_states, visible.torch_cell_states]:
         assert np.abs(run(reference.counter_params(), xs)[..., 0] - depth).max() < 1e-5
     assert np.abs(depth).max() == 20  # the random sequences reach the contract's limit
+    events = hidden.random_latch_sequences(np.random.default_rng(1), 200)
+    for run in [reference_cell_states, visible.torch_cell_states]:
+        assert np.abs(run(reference.latch_params(), np.eye(3)[events])[..., 0] - visible.latch_targets(events)).max() < 1e-5
 
 
 def test_random_bracket_sequences_respect_the_depth_limit():
@@ -43,7 +73,7 @@ def test_malformed_parameters_get_a_clear_message():
 
 
 def test_any_gate_order_and_misplaced_weights_are_recognised():
-    params = visible.swap_blocks(reference.counter_params(), [2, 0, 1, 3])
+    params = visible.reorder(reference.counter_params(), [2, 0, 1, 3])
     with pytest.raises(AssertionError, match="read in the order g, i, f, o"):
         visible.check_counter_params(lambda: params)
     in_w_hh = {**reference.counter_params(), "W_ih": np.zeros((4, 2)), "W_hh": np.ones((4, 1))}

@@ -1,11 +1,30 @@
 """Lesson 04: the reference backward pass against autograd and finite differences, and messages that name the mistake."""
+import inspect
+import re
+
 import numpy as np
 import pytest
 import torch
 
 from autograder import backprop as visible
+from autograder.instructor import backprop as hidden
 from autograder.instructor import reference
 from autograder.lstm_cell import random_params
+
+# The exercises with a visible and a hidden check.
+CHECKED = [name[len("check_"):-len("_hidden")] for name in dir(hidden) if name.startswith("check_") and name.endswith("_hidden")]
+
+
+def with_reference(check, seed=7):
+    """Run a check on the reference's functions that its parameters name, and the seed if it takes one."""
+    parameters = inspect.signature(check).parameters
+    check(*[getattr(reference, p) for p in parameters if p != "seed"], **({"seed": seed} if "seed" in parameters else {}))
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_checks_accept_the_reference(name):
+    with_reference(getattr(visible, f"check_{name}"))
+    with_reference(getattr(hidden, f"check_{name}_hidden"))
 
 
 def test_reference_backward_matches_torch_lstm_autograd():
@@ -53,6 +72,16 @@ def test_changing_dc_in_place_is_reported_not_misdiagnosed():
 
     with pytest.raises(AssertionError, match="changed its input in place"):
         visible.check_lstm_cell_backward(lstm_cell_backward, reference.lstm_cell_forward)
+
+
+@pytest.mark.parametrize("a, b, want", visible.RELATIVE_ERROR_CASES)
+def test_the_relative_error_check_expects_the_values_worked_out_by_hand(a, b, want):
+    visible.compare_relative_error(lambda a, b: float(want), np.array(a), np.array(b))
+
+
+def test_a_missing_floor_is_explained_where_the_floor_decides():
+    with pytest.raises(AssertionError, match=re.escape("Without the 1e-8 floor you get 1.0 here")):
+        visible.check_relative_error(lambda a, b: float(np.max(np.abs(a - b) / np.maximum(1e-30, np.abs(a) + np.abs(b)))))
 
 
 def test_adding_the_floor_instead_of_taking_the_max_is_explained():

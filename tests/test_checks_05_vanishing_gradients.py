@@ -1,4 +1,6 @@
 """Lesson 05: the reference against PyTorch, and failure messages that name the mistake."""
+import inspect
+
 import numpy as np
 import pytest
 import torch
@@ -10,6 +12,21 @@ from autograder.lstm_cell import random_params
 from conftest import learner_namespace
 
 LESSON = "05_vanishing_gradients"
+
+# The exercises with a visible and a hidden check.
+CHECKED = [name[len("check_"):-len("_hidden")] for name in dir(hidden) if name.startswith("check_") and name.endswith("_hidden")]
+
+
+def with_reference(check, seed=7):
+    """Run a check on the reference's functions that its parameters name, and the seed if it takes one."""
+    parameters = inspect.signature(check).parameters
+    check(*[getattr(reference, p) for p in parameters if p != "seed"], **({"seed": seed} if "seed" in parameters else {}))
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_checks_accept_the_reference(name):
+    with_reference(getattr(visible, f"check_{name}"))
+    with_reference(getattr(hidden, f"check_{name}_hidden"))
 
 
 def test_reference_rnn_and_jacobians_match_torch():
@@ -33,6 +50,21 @@ def test_reference_norms_and_adding_problem():
     np.testing.assert_allclose(norms[5], np.linalg.norm(jacobians[4] @ jacobians[3] @ jacobians[2] @ jacobians[1] @ jacobians[0], 2))
     xs, y = reference.make_adding_problem(10_000, 100, rng)
     assert abs(np.mean((y - 1.0) ** 2) - 1 / 6) < 0.01  # predicting the mean scores about 0.167
+
+
+def test_torch_norms_of_products_match_cases_known_in_closed_form_and_the_reference():
+    decays = np.array([0.5, 0.9, 0.8, 0.7])  # diagonal Jacobians: the product's norm is the largest product of entries
+    diagonal = np.stack([np.diag([d, d / 2]) for d in decays])
+    np.testing.assert_allclose(visible.torch_gradient_norms(diagonal), np.concatenate([[1.0], np.cumprod(decays[::-1])]),
+                               rtol=1e-14)
+    pair = np.array([[[2.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [0.0, 1.0]]])  # d s_2 / d s_0 = pair[1] @ pair[0]
+    np.testing.assert_allclose(visible.torch_gradient_norms(pair), [1.0, (1 + np.sqrt(5)) / 2, np.sqrt(3 + np.sqrt(5))],
+                               rtol=1e-14)
+    rng = np.random.default_rng(2)
+    for T, K in [(1, 3), (6, 2), (25, 5)]:
+        jacobians = rng.normal(0, 0.6, size=(T, K, K))
+        np.testing.assert_allclose(reference.gradient_norms_through_time(jacobians), visible.torch_gradient_norms(jacobians),
+                                   rtol=1e-12, atol=0)
 
 
 def test_product_of_norms_is_caught_by_the_hidden_check():

@@ -1,6 +1,7 @@
 """Lesson 06: the reference against PyTorch, the checks' own ground truth, the trained weights, and the
 cell's check run as at grade time, its learner's class reached only through plain data."""
 import importlib
+import inspect
 
 import numpy as np
 import pytest
@@ -8,10 +9,26 @@ import torch
 
 from autograder import switches_and_counters as visible
 from autograder import wire
+from autograder.checking import random_sizes
 from autograder.instructor import reference
 from autograder.instructor import switches_and_counters as hidden
 from autograder.lstm_cell import random_params, torch_module
 from conftest import learner_namespace
+
+# The exercises with a visible and a hidden check.
+CHECKED = [name[len("check_"):-len("_hidden")] for name in dir(hidden) if name.startswith("check_") and name.endswith("_hidden")]
+
+
+def with_reference(check, seed=7):
+    """Run a check on the reference's functions that its parameters name, and the seed if it takes one."""
+    parameters = inspect.signature(check).parameters
+    check(*[getattr(reference, p) for p in parameters if p != "seed"], **({"seed": seed} if "seed" in parameters else {}))
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_checks_accept_the_reference(name):
+    with_reference(getattr(visible, f"check_{name}"))
+    with_reference(getattr(hidden, f"check_{name}_hidden"))
 
 
 def loaded(cell, params):
@@ -36,7 +53,7 @@ def test_reference_cell_is_torch_lstm_cell_by_default():
 def test_ground_truth_built_from_torch_gates_matches_the_reference(options):
     rng = np.random.default_rng(1)
     for _ in range(5):
-        N, D, H = (int(v) for v in rng.integers(1, 7, size=3))
+        N, D, H = random_sizes(rng)
         params = random_params(rng, D, H, 0.8)
         x, h, c = rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(0, 3, size=(N, H))
         with torch.no_grad():
@@ -66,7 +83,7 @@ def test_trained_weights_hold_every_model_the_lesson_loads():
 def test_reference_saturation_fractions_is_numpy_comparisons_with_values_on_the_thresholds(seed):
     rng = np.random.default_rng(seed)
     for low, high in [(0.1, 0.9), (0.3, 0.7), (0.05, 0.5)]:
-        gates = rng.uniform(size=tuple(int(v) for v in rng.integers(1, 9, size=3)))
+        gates = rng.uniform(size=random_sizes(rng))
         gates.flat[rng.choice(gates.size, min(gates.size, 4), replace=False)] = [low, high, low, high][:min(gates.size, 4)]
         left, right = reference.saturation_fractions(gates, low, high)
         np.testing.assert_array_equal(left, np.mean(gates < low, axis=(0, 1)))
@@ -146,7 +163,7 @@ def test_probe_reports_plain_data_and_raises_what_the_learner_must_hear():
 def test_finite_differences_of_the_ground_truth_match_autograd_well_within_the_tolerance(options):
     rng = np.random.default_rng(4)
     for _ in range(2):
-        N, D, H = (int(v) for v in rng.integers(1, 7, size=3))
+        N, D, H = random_sizes(rng)
         params = random_params(rng, D, H, 0.8)
         inputs = (rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(0, 3, size=(N, H)))
         weights = rng.normal(size=(2, N, H))

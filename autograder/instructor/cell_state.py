@@ -1,25 +1,12 @@
 """Lesson 02, instructor-only: hidden checks on random cases, and the catalogue of variants (see gates.py)."""
 import numpy as np
 
-from autograder.cell_state import (BRACKETS, LATCH, bracket_depths, compare_cell_output, compare_cell_update,
-                                   expect_tracks, latch_targets, valid_params)
-from autograder.checking import call
-from autograder.instructor import reference
-
-
-def reference_cell_states(params, xs):
-    """Cell states (T, N, H) of the reference LSTM cell over xs (T, N, D), from h = c = 0."""
-    hidden = params["W_hh"].shape[1]
-    h = c = np.zeros((xs.shape[1], hidden))
-    cs = []
-    for x in xs:
-        h, c, _ = reference.lstm_cell_forward(x, h, c, params)
-        cs.append(c)
-    return np.stack(cs)
+from autograder.cell_state import compare_cell_output, compare_cell_update, compare_counter_params, compare_latch_params
 
 
 def check_cell_update_hidden(cell_update, seed):
     """cell_update against the formula on random shapes."""
+    __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     for shape in [(1, 1), (5, 4), (3, 7)]:
         f, i = rng.uniform(size=(2, *shape))
@@ -28,6 +15,7 @@ def check_cell_update_hidden(cell_update, seed):
 
 def check_cell_output_hidden(cell_output, seed):
     """cell_output against the formula on random shapes and large cell states."""
+    __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     for shape in [(1, 1), (5, 4), (3, 7)]:
         compare_cell_output(cell_output, rng.normal(0, 30, size=shape), rng.uniform(size=shape))
@@ -45,21 +33,23 @@ def random_bracket_sequences(rng, n, length=100, limit=20):
     return np.stack(steps)
 
 
+def random_latch_sequences(rng, n, length=100):
+    """(length, n) sequences of 0 = set, 1 = reset, 2 = other; some quiet, some busy."""
+    quiet = rng.uniform(0.5, 0.99, size=n)  # how often nothing happens, per sequence
+    u = rng.uniform(size=(length, n))
+    return np.where(u < quiet, 2, np.where(u < (1 + quiet) / 2, 0, 1))
+
+
 def check_counter_params_hidden(counter_params, seed):
-    """counter_params through the reference cell on many random sequences up to length 100, depth within 20."""
-    params = valid_params(call(counter_params, "counter_params()"), "counter_params()", 2)
-    sequences = random_bracket_sequences(np.random.default_rng(seed), 300)
-    expect_tracks(reference_cell_states, params, sequences, bracket_depths(sequences), "counter_params()", BRACKETS)
+    """counter_params on many random sequences up to length 100, depth within 20."""
+    __tracebackhide__ = True
+    compare_counter_params(counter_params, random_bracket_sequences(np.random.default_rng(seed), 300))
 
 
 def check_latch_params_hidden(latch_params, seed):
-    """latch_params through the reference cell on many random event sequences up to length 100."""
-    params = valid_params(call(latch_params, "latch_params()"), "latch_params()", 3)
-    rng = np.random.default_rng(seed)
-    quiet = rng.uniform(0.5, 0.99, size=300)  # how often nothing happens, per sequence
-    u = rng.uniform(size=(100, 300))
-    sequences = np.where(u < quiet, 2, np.where(u < (1 + quiet) / 2, 0, 1))
-    expect_tracks(reference_cell_states, params, sequences, latch_targets(sequences), "latch_params()", LATCH)
+    """latch_params on many random event sequences up to length 100."""
+    __tracebackhide__ = True
+    compare_latch_params(latch_params, random_latch_sequences(np.random.default_rng(seed), 300))
 
 
 COUNTER = '''

@@ -2,17 +2,14 @@
 import numpy as np
 import torch
 
+from autograder.checking import random_sizes
 from autograder.lstm_cell import (compare_init_lstm_params, compare_lstm_cell_forward, compare_lstm_forward,
                                   compare_params_from_torch, random_params)
 
 
-def random_sizes(rng):
-    """Random (N, D, H), small to moderate."""
-    return tuple(int(v) for v in rng.integers(1, 9, size=3))
-
-
 def check_lstm_cell_forward_hidden(lstm_cell_forward, seed):
     """lstm_cell_forward against torch.nn.LSTMCell on random sizes, states and weight scales."""
+    __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     for scale in [0.1, 0.5, 2.0]:
         N, D, H = random_sizes(rng)
@@ -23,6 +20,7 @@ def check_lstm_cell_forward_hidden(lstm_cell_forward, seed):
 
 def check_lstm_forward_hidden(lstm_forward, seed):
     """lstm_forward against torch.nn.LSTM on random sizes and lengths, non-zero initial states."""
+    __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     for T in [1, 7, 30]:
         N, D, H = random_sizes(rng)
@@ -32,18 +30,20 @@ def check_lstm_forward_hidden(lstm_forward, seed):
 
 def check_init_lstm_params_hidden(init_lstm_params, seed):
     """init_lstm_params on other sizes, seeds and forget biases."""
+    __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     for forget_bias in [0.0, 3.0, -1.5]:
-        D, H = (int(v) for v in rng.integers(4, 40, size=2))
+        D, H = random_sizes(rng, 2, low=4, high=39)  # large enough for the checks of the distribution
         compare_init_lstm_params(init_lstm_params, D, H, int(rng.integers(1000)), forget_bias)
 
 
 def check_params_from_torch_hidden(params_from_torch, seed):
     """params_from_torch on random module sizes and dtypes."""
+    __tracebackhide__ = True
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     for kind in [torch.nn.LSTMCell, torch.nn.LSTM, torch.nn.LSTMCell, torch.nn.LSTM]:
-        D, H = (int(v) for v in rng.integers(1, 7, size=2))
+        D, H = random_sizes(rng, 2)
         dtype = torch.float64 if rng.uniform() < 0.5 else torch.float32
         compare_params_from_torch(params_from_torch, kind(D, H, dtype=dtype))
 

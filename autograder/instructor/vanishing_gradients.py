@@ -1,62 +1,62 @@
 """Lesson 05, instructor-only: hidden checks on random cases, and the catalogue of variants (see gates.py)."""
 import numpy as np
 
-from autograder.instructor import reference
+from autograder.checking import random_sizes
 from autograder.lstm_cell import random_params
 from autograder.vanishing_gradients import (compare_gradient_norms_through_time, compare_lstm_state_jacobian,
                                             compare_make_adding_problem, compare_rnn_cell_forward, compare_rnn_forward,
                                             compare_rnn_step_jacobian, random_rnn_params)
 
 
-def sizes(rng):
-    """Random (N, D, H)."""
-    return tuple(int(v) for v in rng.integers(1, 7, size=3))
-
-
 def check_rnn_cell_forward_hidden(rnn_cell_forward, seed):
     """rnn_cell_forward against torch.nn.RNNCell on random sizes and scales."""
+    __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     for scale in [0.2, 1.0, 3.0]:
-        N, D, H = sizes(rng)
+        N, D, H = random_sizes(rng)
         compare_rnn_cell_forward(rnn_cell_forward, rng.normal(size=(N, D)), rng.normal(size=(N, H)), random_rnn_params(rng, D, H, scale))
 
 
 def check_rnn_forward_hidden(rnn_forward, seed):
     """rnn_forward against torch.nn.RNN on random sizes and lengths."""
+    __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     for T in [2, 13, 40]:
-        N, D, H = sizes(rng)
+        N, D, H = random_sizes(rng)
         compare_rnn_forward(rnn_forward, rng.normal(size=(T, N, D)), rng.normal(size=(N, H)), random_rnn_params(rng, D, H))
 
 
 def check_rnn_step_jacobian_hidden(rnn_step_jacobian, seed):
     """rnn_step_jacobian against autograd on random sizes."""
+    __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     for _ in range(3):
-        N, D, H = sizes(rng)
+        N, D, H = random_sizes(rng)
         compare_rnn_step_jacobian(rnn_step_jacobian, rng.normal(size=(N, D)), rng.normal(size=(N, H)), random_rnn_params(rng, D, H, 1.0))
 
 
 def check_lstm_state_jacobian_hidden(lstm_state_jacobian, seed):
     """lstm_state_jacobian against autograd on random sizes and forget biases."""
+    __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     for forget_bias in [0.0, 2.0, -1.0]:
-        _, D, H = sizes(rng)
+        _, D, H = random_sizes(rng)
         params = random_params(rng, D, H, 0.7)
         params["b_ih"][H:2 * H] += forget_bias
         compare_lstm_state_jacobian(lstm_state_jacobian, rng.normal(size=D), rng.normal(size=H), rng.normal(0, 2, size=H), params)
 
 
 def check_gradient_norms_through_time_hidden(gradient_norms_through_time, seed):
-    """gradient_norms_through_time against the reference on random, non-commuting Jacobians."""
+    """gradient_norms_through_time against PyTorch's norms on random, non-commuting Jacobians."""
+    __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     for T, K in [(1, 3), (6, 2), (25, 5)]:
-        jacobians = rng.normal(0, 0.6, size=(T, K, K))
-        compare_gradient_norms_through_time(gradient_norms_through_time, jacobians, reference.gradient_norms_through_time(jacobians))
+        compare_gradient_norms_through_time(gradient_norms_through_time, rng.normal(0, 0.6, size=(T, K, K)))
 
 
 def check_make_adding_problem_hidden(make_adding_problem, seed):
     """make_adding_problem's properties on other sizes, odd lengths included."""
+    __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     for n, T in [(1, 2), (150, 51), (7, 200)]:
         compare_make_adding_problem(make_adding_problem, n, T, int(rng.integers(10_000)))
