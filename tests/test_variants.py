@@ -6,6 +6,7 @@ import inspect
 
 import pytest
 
+from autograder.instructor import reference
 from autograder.instructor.lessons import lesson as find_lesson
 from autograder.instructor.lessons import names
 from conftest import learner_namespace
@@ -30,6 +31,12 @@ def test_catalogue_covers_the_contract(lesson):
     for name in find_lesson(lesson).functions:
         assert len(module.WRONG[name]) >= 3, name
         assert len(module.RIGHT[name]) >= 2, name
+
+
+@pytest.mark.parametrize("lesson", names())
+def test_checks_accept_the_reference(lesson):
+    for name in find_lesson(lesson).functions:
+        run_checks(lesson, name, vars(reference), seed=7)
 
 
 @pytest.mark.parametrize("lesson", names())

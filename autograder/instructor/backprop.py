@@ -4,6 +4,8 @@ import numpy as np
 from autograder.backprop import (compare_lstm_backward, compare_lstm_cell_backward, compare_numerical_gradient,
                                  compare_relative_error)
 from autograder.checking import random_sizes
+from autograder.instructor import reference
+from autograder.instructor.lessons import edited
 from autograder.lstm_cell import random_params
 
 
@@ -48,99 +50,32 @@ def check_relative_error_hidden(relative_error, seed):
         compare_relative_error(relative_error, a, b)
 
 
-CELL_BACKWARD = '''
-def lstm_cell_backward(dh, dc, cache):
-    x, h_prev, c_prev, i, f, g, o, c, params = cache
-    tanh_c = np.tanh(c)
-    dc = dc + {through_h}
-    do = dh * tanh_c
-    di, df, dg = dc * g, dc * c_prev, dc * i
-    dz = np.concatenate([{blocks}], axis=1)
-    grads = {{"W_ih": dz.T @ x, "W_hh": dz.T @ h_prev, "b_ih": dz.sum(axis=0), "b_hh": dz.sum(axis=0)}}
-    return dz @ params["W_ih"], dz @ params["W_hh"], dc * f, grads
-'''
-RIGHT_THROUGH_H = "dh * o * (1 - tanh_c ** 2)"
-RIGHT_BLOCKS = "di * i * (1 - i), df * f * (1 - f), dg * (1 - g ** 2), do * o * (1 - o)"
-
-SEQUENCE_BACKWARD = '''
-def lstm_backward(dhs, cache, dh_T=None, dc_T=None):
-    dh = np.zeros_like(dhs[0]) if dh_T is None else dh_T
-    dc = np.zeros_like(dhs[0]) if dc_T is None else dc_T
-    grads, dxs = None, []
-    for t in reversed(range(len(cache))):
-        dx, dh, {dc_name}, step = lstm_cell_backward({dh_in}, dc, cache[t])
-        grads = {accumulate}
-        dxs.append(dx)
-    return np.stack(dxs[::-1]), dh, {dc_name}, grads
-'''
-
-NUMERICAL = '''
-def numerical_gradient(f, x, eps=1e-6):
-    x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        old = x[index]
-        x[index] = old + {step}
-        up = f(x)
-        x[index] = old{minus}
-        down = f(x)
-        x[index] = old
-        grad[index] = (up - down) / ({divisor})
-    return grad
-'''
-
 WRONG = {
     "lstm_cell_backward": {
-        "1 - tanh(c) instead of 1 - tanh(c)**2": CELL_BACKWARD.format(through_h="dh * o * (1 - tanh_c)", blocks=RIGHT_BLOCKS),
-        "1 - g instead of 1 - g**2": CELL_BACKWARD.format(through_h=RIGHT_THROUGH_H,
-                                                          blocks="di * i * (1 - i), df * f * (1 - f), dg * (1 - g), do * o * (1 - o)"),
-        "no gradient to c through h": CELL_BACKWARD.format(through_h="0", blocks=RIGHT_BLOCKS),
-        "gate blocks stacked i, f, o, g": CELL_BACKWARD.format(
-            through_h=RIGHT_THROUGH_H, blocks="di * i * (1 - i), df * f * (1 - f), do * o * (1 - o), dg * (1 - g ** 2)"),
+        "1 - tanh(c) instead of 1 - tanh(c)**2": edited(reference.lstm_cell_backward, ("(1.0 - tanh_c**2)", "(1.0 - tanh_c)")),
+        "1 - g instead of 1 - g**2": edited(reference.lstm_cell_backward, ("dg * (1 - g**2)", "dg * (1 - g)")),
+        "no gradient to c through h": edited(reference.lstm_cell_backward, ("dc = dc + dh * o * (1.0 - tanh_c**2)", "dc = dc + 0")),
+        "gate blocks stacked i, f, o, g": edited(reference.lstm_cell_backward, ("dg * (1 - g**2), do * o * (1 - o)", "do * o * (1 - o), dg * (1 - g**2)")),
     },
     "lstm_backward": {
-        "dc not passed back": SEQUENCE_BACKWARD.format(dc_name="dc_prev", dh_in="dhs[t] + dh",
-                                                       accumulate="step if grads is None else {k: grads[k] + step[k] for k in grads}"),
-        "gradients overwritten, not summed over time": SEQUENCE_BACKWARD.format(dc_name="dc", dh_in="dhs[t] + dh", accumulate="step"),
-        "gradient from the next step dropped": SEQUENCE_BACKWARD.format(
-            dc_name="dc", dh_in="dhs[t] + (dh if t == len(cache) - 1 else 0)",
-            accumulate="step if grads is None else {k: grads[k] + step[k] for k in grads}"),
+        "dc not passed back": edited(reference.lstm_backward, ("dx, dh, dc, step", "dx, dh, dc_prev, step"), ("dh, dc, grads", "dh, dc_prev, grads")),
+        "gradients overwritten, not summed over time": edited(reference.lstm_backward, ("grads = step if grads is None else {name: grads[name] + step[name] for name in grads}", "grads = step")),
+        "gradient from the next step dropped": edited(reference.lstm_backward, ("lstm_cell_backward(dhs[t] + dh,", "lstm_cell_backward(dhs[t] + (dh if t == len(cache) - 1 else 0),")),
     },
     "numerical_gradient": {
-        "forward difference": NUMERICAL.format(step="eps", minus="", divisor="eps"),
-        "step fixed at 1e-4": NUMERICAL.format(step="1e-4", minus=" - 1e-4", divisor="2 * 1e-4"),
-        "divides by eps only": NUMERICAL.format(step="eps", minus=" - eps", divisor="eps"),
-        "nudges never put back": '''
-def numerical_gradient(f, x, eps=1e-6):
-    x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        old = x[index]
-        x[index] = old + eps
-        up = f(x)
-        x[index] = old - eps
-        down = f(x)
-        grad[index] = (up - down) / (2 * eps)
-    return grad
-''',
-        "x left modified": '''
-def numerical_gradient(f, x, eps=1e-6):
-    grad = np.zeros_like(x, dtype=float)
-    for index in np.ndindex(x.shape):
-        old = x[index]
-        x[index] = old + eps
-        up = f(x)
-        x[index] = old - eps
-        down = f(x)
-        grad[index] = (up - down) / (2 * eps)
-    return grad
-''',
+        "forward difference": edited(reference.numerical_gradient, ("x[index] = old - eps", "x[index] = old"), ("/ (2 * eps)", "/ eps")),
+        "step fixed at 1e-4": edited(reference.numerical_gradient, ("old + eps", "old + 1e-4"), ("old - eps", "old - 1e-4"), ("(2 * eps)", "(2 * 1e-4)")),
+        "divides by eps only": edited(reference.numerical_gradient, ("/ (2 * eps)", "/ eps")),
+        "nudges never put back": edited(reference.numerical_gradient, ("        x[index] = old\n", "")),
+        "x left modified": edited(reference.numerical_gradient, ("    x = np.array(x, dtype=float)\n    grad = np.zeros_like(x)\n",
+                                                          "    grad = np.zeros_like(x, dtype=float)\n"), ("        x[index] = old\n", "")),
     },
     "relative_error": {
-        "no floor": "def relative_error(a, b):\n    return float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b))))\n",
-        "mean instead of max": "def relative_error(a, b):\n    return float(np.mean(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))\n",
-        "ratio of the largest values": "def relative_error(a, b):\n    return float(np.max(np.abs(a - b)) / max(1e-8, np.max(np.abs(a) + np.abs(b))))\n",
-        "no absolute values below": "def relative_error(a, b):\n    return float(np.max(np.abs(a - b) / np.maximum(1e-8, a + b)))\n",
+        "no floor": edited(reference.relative_error, ("np.maximum(1e-8, np.abs(a) + np.abs(b))", "(np.abs(a) + np.abs(b))")),
+        "mean instead of max": edited(reference.relative_error, ("np.max(", "np.mean(")),
+        "ratio of the largest values": edited(reference.relative_error, ("np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)))",
+                                                                "np.max(np.abs(a - b)) / max(1e-8, np.max(np.abs(a) + np.abs(b)))")),
+        "no absolute values below": edited(reference.relative_error, ("np.abs(a) + np.abs(b)", "a + b")),
     },
 }
 

@@ -2,6 +2,8 @@
 import numpy as np
 
 from autograder.cell_state import compare_cell_output, compare_cell_update, compare_counter_params, compare_latch_params
+from autograder.instructor import reference
+from autograder.instructor.lessons import edited
 
 
 def check_cell_update_hidden(cell_update, seed):
@@ -52,20 +54,6 @@ def check_latch_params_hidden(latch_params, seed):
     compare_latch_params(latch_params, random_latch_sequences(np.random.default_rng(seed), 300))
 
 
-COUNTER = '''
-def counter_params():
-    W_ih = np.array([[{wi}], [{wf}], [{wg}], [0.0, 0.0]])
-    b_ih = np.array([{bi}, {bf}, 0.0, 0.0])
-    return {{"W_ih": W_ih, "W_hh": np.zeros((4, 1)), "b_ih": b_ih, "b_hh": np.zeros(4)}}
-'''
-
-LATCH_SOURCE = '''
-def latch_params():
-    W_ih = np.array([[{wi}], [{wf}], [{wg}], [0.0, 0.0, 0.0]])
-    b_ih = np.array([{bi}, {bf}, 0.0, 0.0])
-    return {{"W_ih": W_ih, "W_hh": np.zeros((4, 1)), "b_ih": b_ih, "b_hh": np.zeros(4)}}
-'''
-
 WRONG = {
     "cell_update": {
         "gates swapped": "def cell_update(c_prev, f, i, g):\n    return i * c_prev + f * g\n",
@@ -79,23 +67,16 @@ WRONG = {
         "output gate left out": "def cell_output(c, o):\n    return np.tanh(c)\n",
     },
     "counter_params": {
-        "signs swapped": COUNTER.format(wi="0.0, 0.0", wf="0.0, 0.0", wg="-20.0, 20.0", bi=20.0, bf=20.0),
-        "forget gate half open": COUNTER.format(wi="0.0, 0.0", wf="0.0, 0.0", wg="20.0, -20.0", bi=20.0, bf=2.0),
-        "candidate not saturated": COUNTER.format(wi="0.0, 0.0", wf="0.0, 0.0", wg="1.0, -1.0", bi=20.0, bf=20.0),
-        "blocks in the order i, f, o, g": '''
-def counter_params():
-    W_ih = np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [20.0, -20.0]])
-    b_ih = np.array([20.0, 20.0, 0.0, 0.0])
-    return {"W_ih": W_ih, "W_hh": np.zeros((4, 1)), "b_ih": b_ih, "b_hh": np.zeros(4)}
-''',
+        "signs swapped": edited(reference.counter_params, ("[big, -big],     # g: +1 on open, -1 on close", "[-big, big],     # g: +1 on open, -1 on close")),
+        "forget gate half open": edited(reference.counter_params, ("b_ih = np.array([big, big, 0.0, 0.0])", "b_ih = np.array([big, 2.0, 0.0, 0.0])")),
+        "candidate not saturated": edited(reference.counter_params, ("[big, -big],     # g: +1 on open, -1 on close", "[1.0, -1.0],     # g: +1 on open, -1 on close")),
+        "blocks in the order i, f, o, g": edited(reference.counter_params, ("[big, -big],     # g: +1 on open, -1 on close\n                     [0.0, 0.0]])",
+                                                                   "[0.0, 0.0],\n                     [big, -big]])")),
     },
     "latch_params": {
-        "set does not forget, so repeated sets add up": LATCH_SOURCE.format(
-            wi="20.0, -20.0, -20.0", wf="0.0, -20.0, 20.0", wg="20.0, 0.0, 0.0", bi=0.0, bf=0.0),
-        "reset does not clear": LATCH_SOURCE.format(
-            wi="20.0, -20.0, -20.0", wf="-20.0, 20.0, 20.0", wg="20.0, 0.0, 0.0", bi=0.0, bf=0.0),
-        "weights too small to hold for long": LATCH_SOURCE.format(
-            wi="5.0, -5.0, -5.0", wf="-5.0, -5.0, 5.0", wg="5.0, 0.0, 0.0", bi=0.0, bf=0.0),
+        "set does not forget, so repeated sets add up": edited(reference.latch_params, ("[-big, -big, big],   # f", "[0.0, -big, big],   # f")),
+        "reset does not clear": edited(reference.latch_params, ("[-big, -big, big],   # f", "[-big, big, big],   # f")),
+        "weights too small to hold for long": edited(reference.latch_params, ("big = 20.0", "big = 5.0")),
     },
 }
 
@@ -109,8 +90,8 @@ RIGHT = {
         "tanh through exp, stable": "def cell_output(c, o):\n    e = np.exp(-2 * np.abs(c))\n    return o * np.sign(c) * (1 - e) / (1 + e)\n",
     },
     "counter_params": {
-        "input gate from the inputs, larger weights": COUNTER.format(
-            wi="30.0, 30.0", wf="30.0, 30.0", wg="30.0, -30.0", bi=0.0, bf=0.0),
+        "input gate from the inputs, larger weights": edited(reference.counter_params, ("big = 20.0", "big = 30.0"), ("[0.0, 0.0],      # i", "[big, big],      # i"),
+                                                                       ("[0.0, 0.0],      # f", "[big, big],      # f"), ("[big, big, 0.0, 0.0]", "[0.0, 0.0, 0.0, 0.0]")),
         "biases split between b_ih and b_hh": '''
 def counter_params():
     W_ih = np.zeros((4, 2))
@@ -120,10 +101,13 @@ def counter_params():
 ''',
     },
     "latch_params": {
-        "biases and weights together": LATCH_SOURCE.format(
-            wi="30.0, 0.0, 0.0", wf="-30.0, -30.0, 0.0", wg="30.0, 30.0, 30.0", bi=-15.0, bf=15.0),
-        "larger weights": LATCH_SOURCE.format(
-            wi="50.0, -50.0, -50.0", wf="-50.0, -50.0, 50.0", wg="50.0, 0.0, 0.0", bi=0.0, bf=0.0),
+        "biases and weights together": '''
+def latch_params():
+    W_ih = np.array([[30.0, 0.0, 0.0], [-30.0, -30.0, 0.0], [30.0, 30.0, 30.0], [0.0, 0.0, 0.0]])
+    b_ih = np.array([-15.0, 15.0, 0.0, 0.0])
+    return {"W_ih": W_ih, "W_hh": np.zeros((4, 1)), "b_ih": b_ih, "b_hh": np.zeros(4)}
+''',
+        "larger weights": edited(reference.latch_params, ("big = 20.0", "big = 50.0")),
     },
 }
 

@@ -10,6 +10,7 @@ and `autograder/instructor/<topic>.py` (hidden) of the lesson it belongs to.
 """
 import ast
 import importlib
+import inspect
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -118,6 +119,20 @@ def reference_source():
         parts.append(f"\n\n# {found.name}\n")
         parts.extend(f"\n{solution(name).strip()}\n\n" for name in found.functions)
     return "".join(parts).rstrip("\n") + "\n"
+
+
+def edited(solution, *edits):
+    """A variant for the catalogue: the reference's text of `solution` with each (old, new) edit made.
+
+    The reference is the solutions' text, so a slip written this way is one visible edit of the
+    solution, and an edit whose `old` is no longer in it fails loudly instead of testing nothing.
+    """
+    text = inspect.getsource(solution)
+    for old, new in edits:
+        if old not in text:
+            raise ValueError(f"{old!r} is not in the solution of {solution.__name__}")
+        text = text.replace(old, new)
+    return text
 
 
 def main():

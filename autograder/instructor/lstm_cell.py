@@ -3,6 +3,8 @@ import numpy as np
 import torch
 
 from autograder.checking import random_sizes
+from autograder.instructor import reference
+from autograder.instructor.lessons import edited
 from autograder.lstm_cell import (compare_init_lstm_params, compare_lstm_cell_forward, compare_lstm_forward,
                                   compare_params_from_torch, random_params)
 
@@ -48,95 +50,31 @@ def check_params_from_torch_hidden(params_from_torch, seed):
         compare_params_from_torch(params_from_torch, kind(D, H, dtype=dtype))
 
 
-CELL = '''
-def lstm_cell_forward(x, h_prev, c_prev, params):
-    z = x @ params["W_ih"].T + {b_ih} + h_prev @ params["W_hh"].T + params["b_hh"]
-    {split} = np.split(z, 4, axis=1)
-    i, f, g, o = sigmoid(zi), sigmoid(zf), np.tanh(zg), sigmoid(zo)
-    c = f * c_prev + i * g
-    h = o * np.tanh({squashed})
-    return h, c, (x, h_prev, c_prev, i, f, g, o, c)
-'''
-
-FORWARD = '''
-def lstm_forward(xs, h0, c0, params):
-    h, c = h0, c0
-    hs, caches = [], []
-    for x in xs:
-        {before}h, c, cache = lstm_cell_forward(x, {state}, params)
-        {after}caches.append(cache)
-    return np.stack(hs), {final}, caches
-'''
-
 WRONG = {
     "lstm_cell_forward": {
-        "CS231n gate order i, f, o, g": CELL.format(b_ih='params["b_ih"]', split="zi, zf, zo, zg", squashed="c"),
-        "i and f swapped": CELL.format(b_ih='params["b_ih"]', split="zf, zi, zg, zo", squashed="c"),
-        "b_ih dropped": CELL.format(b_ih="0", split="zi, zf, zg, zo", squashed="c"),
-        "c_prev in the output": CELL.format(b_ih='params["b_ih"]', split="zi, zf, zg, zo", squashed="c_prev"),
+        "CS231n gate order i, f, o, g": edited(reference.lstm_cell_forward, ("zi, zf, zg, zo", "zi, zf, zo, zg")),
+        "i and f swapped": edited(reference.lstm_cell_forward, ("zi, zf, zg, zo", "zf, zi, zg, zo")),
+        "b_ih dropped": edited(reference.lstm_cell_forward, (' + params["b_ih"]', "")),
+        "c_prev in the output": edited(reference.lstm_cell_forward, ("h = o * np.tanh(c)", "h = o * np.tanh(c_prev)")),
     },
     "lstm_forward": {
-        "off by one: the state before each step": FORWARD.format(before="hs.append(h)\n        ", state="h, c", after="", final="(h, c)"),
-        "state not carried between steps": FORWARD.format(before="", state="h0, c0", after="hs.append(h)\n        ", final="(h, c)"),
-        "final state as (c, h)": FORWARD.format(before="", state="h, c", after="hs.append(h)\n        ", final="(c, h)"),
+        "off by one: the state before each step": edited(reference.lstm_forward, (
+            "        h, c, cache = lstm_cell_forward(x, h, c, params)\n        hs.append(h)\n",
+            "        hs.append(h)\n        h, c, cache = lstm_cell_forward(x, h, c, params)\n")),
+        "state not carried between steps": edited(reference.lstm_forward, ("lstm_cell_forward(x, h, c, params)", "lstm_cell_forward(x, h0, c0, params)")),
+        "final state as (c, h)": edited(reference.lstm_forward, ("(h, c), caches", "(c, h), caches")),
     },
     "init_lstm_params": {
-        "np.random, seeded from rng": '''
-def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
-    np.random.seed(int(rng.integers(2**32)))
-    k = 1 / np.sqrt(hidden_size)
-    params = {"W_ih": np.random.uniform(-k, k, (4 * hidden_size, input_size)),
-              "W_hh": np.random.uniform(-k, k, (4 * hidden_size, hidden_size)),
-              "b_ih": np.random.uniform(-k, k, 4 * hidden_size), "b_hh": np.random.uniform(-k, k, 4 * hidden_size)}
-    params["b_ih"][hidden_size:2 * hidden_size] += forget_bias
-    return params
-''',
-        "bound 1/sqrt(D)": '''
-def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
-    k = 1 / np.sqrt(input_size)
-    H = hidden_size
-    params = {"W_ih": rng.uniform(-k, k, (4 * H, input_size)), "W_hh": rng.uniform(-k, k, (4 * H, H)),
-              "b_ih": rng.uniform(-k, k, 4 * H), "b_hh": rng.uniform(-k, k, 4 * H)}
-    params["b_ih"][H:2 * H] += forget_bias
-    return params
-''',
-        "forget bias in both biases": '''
-def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
-    k = 1 / np.sqrt(hidden_size)
-    H = hidden_size
-    params = {"W_ih": rng.uniform(-k, k, (4 * H, input_size)), "W_hh": rng.uniform(-k, k, (4 * H, H)),
-              "b_ih": rng.uniform(-k, k, 4 * H), "b_hh": rng.uniform(-k, k, 4 * H)}
-    params["b_ih"][H:2 * H] += forget_bias
-    params["b_hh"][H:2 * H] += forget_bias
-    return params
-''',
-        "forget bias in the input gate's block": '''
-def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
-    k = 1 / np.sqrt(hidden_size)
-    H = hidden_size
-    params = {"W_ih": rng.uniform(-k, k, (4 * H, input_size)), "W_hh": rng.uniform(-k, k, (4 * H, H)),
-              "b_ih": rng.uniform(-k, k, 4 * H), "b_hh": rng.uniform(-k, k, 4 * H)}
-    params["b_ih"][:H] += forget_bias
-    return params
-''',
-        "numpy's global random state": '''
-def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
-    k = 1 / np.sqrt(hidden_size)
-    H = hidden_size
-    params = {"W_ih": np.random.uniform(-k, k, (4 * H, input_size)), "W_hh": np.random.uniform(-k, k, (4 * H, H)),
-              "b_ih": np.random.uniform(-k, k, 4 * H), "b_hh": np.random.uniform(-k, k, 4 * H)}
-    params["b_ih"][H:2 * H] += forget_bias
-    return params
-''',
-        "normal instead of uniform": '''
-def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
-    k = 1 / np.sqrt(hidden_size)
-    H = hidden_size
-    params = {"W_ih": rng.normal(0, k / 2, (4 * H, input_size)), "W_hh": rng.normal(0, k / 2, (4 * H, H)),
-              "b_ih": rng.normal(0, k / 2, 4 * H), "b_hh": rng.normal(0, k / 2, 4 * H)}
-    params["b_ih"][H:2 * H] += forget_bias
-    return params
-''',
+        "np.random, seeded from rng": edited(reference.init_lstm_params, (
+            "    H, D = hidden_size, input_size\n", "    np.random.seed(int(rng.integers(2**32)))\n    H, D = hidden_size, input_size\n"),
+            ("rng.uniform(", "np.random.uniform(")),
+        "bound 1/sqrt(D)": edited(reference.init_lstm_params, ("k = 1.0 / np.sqrt(H)", "k = 1.0 / np.sqrt(D)")),
+        "forget bias in both biases": edited(reference.init_lstm_params, (
+            '    params["b_ih"][H:2 * H] += forget_bias\n',
+            '    params["b_ih"][H:2 * H] += forget_bias\n    params["b_hh"][H:2 * H] += forget_bias\n')),
+        "forget bias in the input gate's block": edited(reference.init_lstm_params, ('params["b_ih"][H:2 * H]', 'params["b_ih"][:H]')),
+        "numpy's global random state": edited(reference.init_lstm_params, ("rng.uniform(", "np.random.uniform(")),
+        "normal instead of uniform": edited(reference.init_lstm_params, ("rng.uniform(-k, k, ", "rng.normal(0, k / 2, ")),
     },
     "params_from_torch": {
         "zeroes the module, then returns zeros": '''
@@ -150,29 +88,10 @@ def params_from_torch(module):
             out[name] = np.zeros(tuple(parameter.shape))
     return out
 ''',
-        "keeps float32": '''
-def params_from_torch(module):
-    s = "_l0" if isinstance(module, torch.nn.LSTM) else ""
-    return {name: getattr(module, attr + s).detach().numpy().copy()
-            for name, attr in [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")]}
-''',
-        "shares memory with the module": '''
-def params_from_torch(module):
-    s = "_l0" if isinstance(module, torch.nn.LSTM) else ""
-    return {name: getattr(module, attr + s).detach().double().numpy()
-            for name, attr in [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")]}
-''',
-        "LSTMCell only": '''
-def params_from_torch(module):
-    return {name: getattr(module, attr).detach().double().numpy().copy()
-            for name, attr in [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")]}
-''',
-        "biases swapped": '''
-def params_from_torch(module):
-    s = "_l0" if isinstance(module, torch.nn.LSTM) else ""
-    return {name: getattr(module, attr + s).detach().double().numpy().copy()
-            for name, attr in [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_hh"), ("b_hh", "bias_ih")]}
-''',
+        "keeps float32": edited(reference.params_from_torch, (".double()", "")),
+        "shares memory with the module": edited(reference.params_from_torch, (".copy()", "")),
+        "LSTMCell only": edited(reference.params_from_torch, ("theirs + suffix", "theirs")),
+        "biases swapped": edited(reference.params_from_torch, ('"b_ih": "bias_ih", "b_hh": "bias_hh"', '"b_ih": "bias_hh", "b_hh": "bias_ih"')),
     },
 }
 

@@ -2,6 +2,8 @@
 import numpy as np
 
 from autograder.checking import random_sizes
+from autograder.instructor import reference
+from autograder.instructor.lessons import edited
 from autograder.lstm_cell import random_params
 from autograder.switches_and_counters import (OPTIONS, compare_lstm_variant_cell_option, compare_lstm_variant_cell_with_torch,
                                               compare_saturation_fractions)
@@ -38,65 +40,26 @@ def check_lstm_variant_cell_hidden(LSTMVariantCell, seed):
         compare_lstm_variant_cell_option(LSTMVariantCell, x, h_prev, c_prev, params, options)
 
 
-SATURATION = '''
-def saturation_fractions(gates, low=0.1, high=0.9):
-    return {left}, {right}
-'''
-
-CELL = '''
-import math
-
-
-class LSTMVariantCell(torch.nn.Module):
-    def __init__(self, input_size, hidden_size, candidate="tanh", output="tanh", forget_gate=True, coupled=False):
-        super().__init__()
-        self.candidate, self.output, self.forget_gate, self.coupled = candidate, output, forget_gate, coupled
-        k = 1 / math.sqrt(hidden_size)
-        self.weight_ih = torch.nn.Parameter(torch.empty(4 * hidden_size, input_size).uniform_(-k, k))
-        self.weight_hh = torch.nn.Parameter(torch.empty(4 * hidden_size, hidden_size).uniform_(-k, k))
-        self.bias_ih = torch.nn.Parameter(torch.empty(4 * hidden_size).uniform_(-k, k))
-        self.bias_hh = torch.nn.Parameter(torch.empty(4 * hidden_size).uniform_(-k, k))
-
-    def forward(self, x, state):
-        h, c = state
-        z = x @ self.weight_ih.T + self.bias_ih + h @ self.weight_hh.T + {bias_hh}
-        {split} = z.chunk(4, dim=1)
-        i, o = torch.sigmoid(zi), torch.sigmoid(zo)
-        f = {coupled} if self.coupled else torch.sigmoid(zf) if self.forget_gate else {no_forget}
-        g = {{"tanh": torch.tanh, "sigmoid": torch.sigmoid, "identity": lambda v: v}}[{candidate}](zg)
-        c = f * c + i * g
-        return o * ({squashed}), c
-'''
-
-RIGHT_CELL = dict(bias_hh="self.bias_hh", split="zi, zf, zg, zo", coupled="1 - i", no_forget="torch.ones_like(zf)",
-                  candidate="self.candidate", squashed='torch.tanh(c) if self.output == "tanh" else c')
-
-
-def cell(**slip):
-    """The class with one slip."""
-    return CELL.format(**{**RIGHT_CELL, **slip})
-
-
 WRONG = {
     "saturation_fractions": {
-        "averaged over time only": SATURATION.format(left="(gates < low).mean(axis=0)", right="(gates > high).mean(axis=0)"),
-        "boundaries counted": SATURATION.format(left="(gates <= low).mean(axis=(0, 1))", right="(gates >= high).mean(axis=(0, 1))"),
-        "sides swapped": SATURATION.format(left="(gates > high).mean(axis=(0, 1))", right="(gates < low).mean(axis=(0, 1))"),
-        "counts, not fractions": SATURATION.format(left="(gates < low).sum(axis=(0, 1))", right="(gates > high).sum(axis=(0, 1))"),
-        "thresholds ignored": SATURATION.format(left="(gates < 0.1).mean(axis=(0, 1))", right="(gates > 0.9).mean(axis=(0, 1))"),
-        "right is 1 - left": SATURATION.format(left="(gates < low).mean(axis=(0, 1))", right="1 - (gates < low).mean(axis=(0, 1))"),
+        "averaged over time only": edited(reference.saturation_fractions, (".mean(axis=(0, 1))", ".mean(axis=0)")),
+        "boundaries counted": edited(reference.saturation_fractions, ("gates < low", "gates <= low"), ("gates > high", "gates >= high")),
+        "sides swapped": edited(reference.saturation_fractions, ("(gates < low).mean(axis=(0, 1)), (gates > high).mean(axis=(0, 1))", "(gates > high).mean(axis=(0, 1)), (gates < low).mean(axis=(0, 1))")),
+        "counts, not fractions": edited(reference.saturation_fractions, (".mean(", ".sum(")),
+        "thresholds ignored": edited(reference.saturation_fractions, ("gates < low", "gates < 0.1"), ("gates > high", "gates > 0.9")),
+        "right is 1 - left": edited(reference.saturation_fractions, ("(gates > high).mean(axis=(0, 1))", "1 - (gates < low).mean(axis=(0, 1))")),
     },
     "lstm_variant_cell": {
-        "CS231n gate order i, f, o, g": cell(split="zi, zf, zo, zg"),
-        "bias_hh left out": cell(bias_hh="0"),
-        "no forget gate as f = 0": cell(no_forget="torch.zeros_like(zf)"),
-        "coupled as f = i": cell(coupled="i"),
-        "candidate option ignored": cell(candidate='"tanh"'),
-        "output option ignored": cell(squashed="torch.tanh(c)"),
-        "one bias only": cell(bias_hh="0").replace("        self.bias_hh = torch.nn.Parameter(torch.empty(4 * hidden_size).uniform_(-k, k))\n", ""),
-        "cell state detached": cell().replace("c = f * c + i * g", "c = (f * c + i * g).detach()"),
-        "coupled gate detached": cell(coupled="1 - i.detach()"),
-        "zero initialisation": cell().replace(".uniform_(-k, k)", ".zero_()"),
+        "CS231n gate order i, f, o, g": edited(reference.LSTMVariantCell, ("zi, zf, zg, zo = z.chunk", "zi, zf, zo, zg = z.chunk")),
+        "bias_hh left out": edited(reference.LSTMVariantCell, (" + self.bias_hh\n", "\n")),
+        "no forget gate as f = 0": edited(reference.LSTMVariantCell, ("torch.ones_like(zf)", "torch.zeros_like(zf)")),
+        "coupled as f = i": edited(reference.LSTMVariantCell, ("f = 1 - i if", "f = i if")),
+        "candidate option ignored": edited(reference.LSTMVariantCell, ("squash[self.candidate](zg)", "torch.tanh(zg)")),
+        "output option ignored": edited(reference.LSTMVariantCell, ("squash[self.output](c), c", "torch.tanh(c), c")),
+        "one bias only": edited(reference.LSTMVariantCell, (" + self.bias_hh\n", "\n"), ("        self.bias_hh = torch.nn.Parameter(torch.empty(4 * hidden_size).uniform_(-k, k))\n", "")),
+        "cell state detached": edited(reference.LSTMVariantCell, ("c = f * c + i * squash[self.candidate](zg)", "c = (f * c + i * squash[self.candidate](zg)).detach()")),
+        "coupled gate detached": edited(reference.LSTMVariantCell, ("f = 1 - i if", "f = 1 - i.detach() if")),
+        "zero initialisation": edited(reference.LSTMVariantCell, (".uniform_(-k, k)", ".zero_()")),
     },
 }
 
@@ -124,7 +87,7 @@ def saturation_fractions(gates, low=0.1, high=0.9):
 ''',
     },
     "lstm_variant_cell": {
-        "the chunked class, another wording": cell(squashed="c if self.output == \"identity\" else torch.tanh(c)"),
+        "the chunked class, another wording": edited(reference.LSTMVariantCell, ("squash[self.output](c), c", '(c if self.output == "identity" else torch.tanh(c)), c')),
         "a subclass of torch.nn.LSTMCell": '''
 class LSTMVariantCell(torch.nn.LSTMCell):
     def __init__(self, input_size, hidden_size, candidate="tanh", output="tanh", forget_gate=True, coupled=False):

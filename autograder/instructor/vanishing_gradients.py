@@ -2,6 +2,8 @@
 import numpy as np
 
 from autograder.checking import random_sizes
+from autograder.instructor import reference
+from autograder.instructor.lessons import edited
 from autograder.lstm_cell import random_params
 from autograder.vanishing_gradients import (compare_gradient_norms_through_time, compare_lstm_state_jacobian,
                                             compare_make_adding_problem, compare_rnn_cell_forward, compare_rnn_forward,
@@ -62,86 +64,23 @@ def check_make_adding_problem_hidden(make_adding_problem, seed):
         compare_make_adding_problem(make_adding_problem, n, T, int(rng.integers(10_000)))
 
 
-RNN_CELL = '''
-def rnn_cell_forward(x, h_prev, params):
-    h = {act}(x @ params["W_ih"].T + params["b_ih"] + h_prev @ params["W_hh"]{t} + {b_hh})
-    return h, (x, h_prev, h)
-'''
-ADDING = '''
-def make_adding_problem(n, T, rng):
-    values = rng.uniform(0.0, 1.0, size=(T, n))
-    first = rng.integers({first_range}, size=n)
-    second = rng.integers({second_range}, size=n)
-    markers = np.zeros((T, n))
-    markers[first, np.arange(n)] = 1.0
-    markers[second, np.arange(n)] = 1.0
-    return np.stack([values, markers], axis=-1), {target}
-'''
-SUM = "values[first, np.arange(n)] + values[second, np.arange(n)]"
-
-JACOBIAN = '''
-def lstm_state_jacobian_right(x, h_prev, c_prev, params):
-    H = h_prev.shape[0]
-    z = x @ params["W_ih"].T + params["b_ih"] + h_prev @ params["W_hh"].T + params["b_hh"]
-    i, f, g, o = sigmoid(z[:H]), sigmoid(z[H:2 * H]), np.tanh(z[2 * H:3 * H]), sigmoid(z[3 * H:])
-    c = f * c_prev + i * g
-    Wi, Wf, Wg, Wo = np.split(params["W_hh"], 4)
-    dc_dh = (c_prev * f * (1 - f))[:, None] * Wf + (g * i * (1 - i))[:, None] * Wi + (i * (1 - g ** 2))[:, None] * Wg
-    squash = o * (1 - np.tanh(c) ** 2)
-    dh_dh = (np.tanh(c) * o * (1 - o))[:, None] * Wo + squash[:, None] * dc_dh
-    return np.block([[dh_dh, np.diag(squash * f)], [dc_dh, np.diag(f)]])
-'''
-
 WRONG = {
     "rnn_cell_forward": {
-        "b_hh left out": RNN_CELL.format(act="np.tanh", t=".T", b_hh="0"),
-        "W_hh not transposed": RNN_CELL.format(act="np.tanh", t="", b_hh='params["b_hh"]'),
-        "sigmoid instead of tanh": RNN_CELL.format(act="(lambda z: 1 / (1 + np.exp(-z)))", t=".T", b_hh='params["b_hh"]'),
+        "b_hh left out": edited(reference.rnn_cell_forward, (' + params["b_hh"])', ')')),
+        "W_hh not transposed": edited(reference.rnn_cell_forward, ('params["W_hh"].T', 'params["W_hh"]')),
+        "sigmoid instead of tanh": edited(reference.rnn_cell_forward, ("h = np.tanh(", "h = (lambda z: 1 / (1 + np.exp(-z)))(")),
     },
     "rnn_forward": {
-        "off by one": '''
-def rnn_forward(xs, h0, params):
-    h, hs, caches = h0, [], []
-    for x in xs:
-        hs.append(h)
-        h, cache = rnn_cell_forward(x, h, params)
-        caches.append(cache)
-    return np.stack(hs), h, caches
-''',
-        "state not carried": '''
-def rnn_forward(xs, h0, params):
-    hs, caches = [], []
-    for x in xs:
-        h, cache = rnn_cell_forward(x, h0, params)
-        hs.append(h)
-        caches.append(cache)
-    return np.stack(hs), h, caches
-''',
-        "h_T is the first state": '''
-def rnn_forward(xs, h0, params):
-    h, hs, caches = h0, [], []
-    for x in xs:
-        h, cache = rnn_cell_forward(x, h, params)
-        hs.append(h)
-        caches.append(cache)
-    return np.stack(hs), hs[0], caches
-''',
+        "off by one": edited(reference.rnn_forward, ("        h, cache = rnn_cell_forward(x, h, params)\n        hs.append(h)\n",
+                                                 "        hs.append(h)\n        h, cache = rnn_cell_forward(x, h, params)\n")),
+        "state not carried": edited(reference.rnn_forward, ("rnn_cell_forward(x, h, params)", "rnn_cell_forward(x, h0, params)")),
+        "h_T is the first state": edited(reference.rnn_forward, ("np.stack(hs), h, caches", "np.stack(hs), hs[0], caches")),
     },
     "rnn_step_jacobian": {
-        "derivative on the wrong side": '''
-def rnn_step_jacobian(x, h_prev, params):
-    h, _ = rnn_cell_forward(x, h_prev, params)
-    return params["W_hh"][None] * (1 - h ** 2)[:, None, :]
-''',
-        "previous state's derivative": '''
-def rnn_step_jacobian(x, h_prev, params):
-    return (1 - h_prev ** 2)[:, :, None] * params["W_hh"][None]
-''',
-        "W_hh transposed": '''
-def rnn_step_jacobian(x, h_prev, params):
-    h, _ = rnn_cell_forward(x, h_prev, params)
-    return (1 - h ** 2)[:, :, None] * params["W_hh"].T[None]
-''',
+        "derivative on the wrong side": edited(reference.rnn_step_jacobian, ('(1.0 - h**2)[:, :, None] * params["W_hh"][None]',
+                                                                   'params["W_hh"][None] * (1.0 - h**2)[:, None, :]')),
+        "previous state's derivative": edited(reference.rnn_step_jacobian, ("(1.0 - h**2)", "(1.0 - h_prev**2)")),
+        "W_hh transposed": edited(reference.rnn_step_jacobian, ('params["W_hh"][None]', 'params["W_hh"].T[None]')),
     },
     "lstm_state_jacobian": {
         "cell path only": '''
@@ -153,13 +92,13 @@ def lstm_state_jacobian(x, h_prev, c_prev, params):
     J[H:, H:] = np.diag(f)
     return J
 ''',
-        "state ordered [c; h]": JACOBIAN + '''
+        "state ordered [c; h]": edited(reference.lstm_state_jacobian, ("def lstm_state_jacobian(", "def lstm_state_jacobian_right(")) + '''
 def lstm_state_jacobian(x, h_prev, c_prev, params):
     H = h_prev.shape[0]
     J = lstm_state_jacobian_right(x, h_prev, c_prev, params)
     return np.block([[J[H:, H:], J[H:, :H]], [J[:H, H:], J[:H, :H]]])
 ''',
-        "h does not depend on c": JACOBIAN + '''
+        "h does not depend on c": edited(reference.lstm_state_jacobian, ("def lstm_state_jacobian(", "def lstm_state_jacobian_right(")) + '''
 def lstm_state_jacobian(x, h_prev, c_prev, params):
     H = h_prev.shape[0]
     J = lstm_state_jacobian_right(x, h_prev, c_prev, params)
@@ -172,30 +111,9 @@ def lstm_state_jacobian(x, h_prev, c_prev, params):
 ''',
     },
     "gradient_norms_through_time": {
-        "Frobenius norm": '''
-def gradient_norms_through_time(jacobians):
-    product, norms = np.eye(jacobians.shape[1]), [1.0]
-    for J in jacobians[::-1]:
-        product = product @ J
-        norms.append(np.linalg.norm(product))
-    return np.array(norms)
-''',
-        "products in the wrong order": '''
-def gradient_norms_through_time(jacobians):
-    product, norms = np.eye(jacobians.shape[1]), [1.0]
-    for J in jacobians[::-1]:
-        product = J @ product
-        norms.append(np.linalg.norm(product, 2))
-    return np.array(norms)
-''',
-        "no entry for k = 0": '''
-def gradient_norms_through_time(jacobians):
-    product, norms = np.eye(jacobians.shape[1]), []
-    for J in jacobians[::-1]:
-        product = product @ J
-        norms.append(np.linalg.norm(product, 2))
-    return np.array(norms)
-''',
+        "Frobenius norm": edited(reference.gradient_norms_through_time, ("np.linalg.norm(product, 2)", "np.linalg.norm(product)")),
+        "products in the wrong order": edited(reference.gradient_norms_through_time, ("product = product @ jacobian", "product = jacobian @ product")),
+        "no entry for k = 0": edited(reference.gradient_norms_through_time, ("norms = [1.0]", "norms = []")),
         "product of the norms": '''
 def gradient_norms_through_time(jacobians):
     norms = [1.0]
@@ -205,9 +123,10 @@ def gradient_norms_through_time(jacobians):
 ''',
     },
     "make_adding_problem": {
-        "markers anywhere": ADDING.format(first_range="0, T", second_range="0, T", target=SUM),
-        "the mean, not the sum": ADDING.format(first_range="0, T // 2", second_range="T // 2, T", target=f"({SUM}) / 2"),
-        "second marker can fall in the first half": ADDING.format(first_range="0, T // 2", second_range="T // 2 - 1, T", target=SUM),
+        "markers anywhere": edited(reference.make_adding_problem, ("rng.integers(0, T // 2, size=n)", "rng.integers(0, T, size=n)"), ("rng.integers(T // 2, T, size=n)", "rng.integers(0, T, size=n)")),
+        "the mean, not the sum": edited(reference.make_adding_problem, ("values[first, np.arange(n)] + values[second, np.arange(n)]",
+                                                                  "(values[first, np.arange(n)] + values[second, np.arange(n)]) / 2")),
+        "second marker can fall in the first half": edited(reference.make_adding_problem, ("rng.integers(T // 2, T, size=n)", "rng.integers(T // 2 - 1, T, size=n)")),
     },
 }
 
@@ -258,8 +177,9 @@ def rnn_step_jacobian(x, h_prev, params):
 ''',
     },
     "lstm_state_jacobian": {
-        "gate by gate, in one block expression": JACOBIAN.replace("lstm_state_jacobian_right", "lstm_state_jacobian"),
-        "blocks assembled with np.vstack": JACOBIAN + '''
+        "gate by gate, in one block expression": edited(reference.lstm_state_jacobian, *[(f"({gate})[:, None] * W_{name}", f"np.diag({gate}) @ W_{name}") for gate, name in [
+            ("c_prev * f * (1 - f)", "f"), ("g * i * (1 - i)", "i"), ("i * (1 - g**2)", "g"), ("np.tanh(c) * o * (1 - o)", "o")]]),
+        "blocks assembled with np.vstack": edited(reference.lstm_state_jacobian, ("def lstm_state_jacobian(", "def lstm_state_jacobian_right(")) + '''
 def lstm_state_jacobian(x, h_prev, c_prev, params):
     J = lstm_state_jacobian_right(x, h_prev, c_prev, params)
     H = h_prev.shape[0]
