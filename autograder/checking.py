@@ -8,8 +8,8 @@ The six lesson modules follow one shape, for each contract function X:
 
 - `check_X(<learner functions>)`, in `autograder/<lesson>.py`, is the visible check, called in the
   notebook as `check_X(fn)` or `check_X(fn, dependency)`; it runs fixed cases.
-- `check_X_hidden(<the same learner functions>, seed)`, in `autograder/instructor/<lesson>.py`, is
-  the hidden check; it runs cases drawn from `np.random.default_rng(seed)`, sizes from `random_sizes`.
+- the hidden check, with the instructor, takes the same learner functions and a `seed`; it runs
+  cases drawn from `np.random.default_rng(seed)`, sizes from `random_sizes`.
 - `compare_X(<the same learner functions>, *inputs)` (`compare_X_<aspect>` where one exercise has
   several), in the visible module, compares the learner's answer on those inputs with the right
   answer, which it computes itself, from PyTorch or an independent formula: it never takes the right

@@ -170,11 +170,11 @@ def check_lstm_state_jacobian(lstm_state_jacobian):
 
 def torch_gradient_norms(jacobians):
     """The spectral norms of d s_T / d s_(T-k) = jacobians[T-1] @ ... @ jacobians[T-k], k = 0..T, by PyTorch."""
-    product, norms = torch.eye(jacobians.shape[1], dtype=torch.float64), [1.0]
-    for J in torch.as_tensor(np.asarray(jacobians, dtype=float)).flip(0):
-        product = product @ J
-        norms.append(float(torch.linalg.matrix_norm(product, ord=2)))
-    return np.array(norms)
+    steps = torch.as_tensor(np.asarray(jacobians, dtype=float))
+    products = [torch.eye(steps.shape[1], dtype=torch.float64)]
+    for J in steps.flip(0):
+        products.append(products[-1] @ J)
+    return torch.linalg.matrix_norm(torch.stack(products), ord=2).numpy()
 
 
 def compare_gradient_norms_through_time(gradient_norms_through_time, jacobians):

@@ -9,8 +9,9 @@ import zipfile
 from pathlib import Path
 
 from autograder.instructor.course import REPO
+from autograder.instructor.lessons import names
 
-INCLUDED = ["lessons", "assets", "autograder", "requirements.txt", "pyproject.toml", "environment.yml"]
+INCLUDED = ["assets", "autograder", "requirements.txt", "pyproject.toml", "environment.yml"]  # and each lesson's folder
 EXCLUDED_PARTS = {"instructor", "__pycache__", ".ipynb_checkpoints"}
 
 STUDENT_README = """# LSTM from its parts: your lessons
@@ -27,7 +28,7 @@ STUDENT_README = """# LSTM from its parts: your lessons
 def bundle_files(root=REPO):
     """The repository files that belong in the student bundle, as paths relative to `root`."""
     files = []
-    for name in INCLUDED:
+    for name in [f"lessons/{lesson}" for lesson in names()] + INCLUDED:
         path = root / name
         candidates = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
         files += [p.relative_to(root) for p in candidates
