@@ -6,6 +6,7 @@ import torch
 
 from autograder.instructor.course import solution_answers
 from autograder.instructor.lessons import lesson as find_lesson
+from autograder.instructor.lessons import names
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -17,3 +18,8 @@ def learner_namespace(lesson, replace=None):
     for grade_id in find_lesson(lesson).exercises:
         exec(answers[grade_id], namespace)
     return namespace
+
+
+# Every variant of the catalogues: (lesson, "WRONG" or "RIGHT", contract function, label).
+VARIANTS = [(lesson, kind, name, label) for lesson in names() for kind in ("WRONG", "RIGHT")
+            for name, table in getattr(find_lesson(lesson).hidden(), kind).items() for label in table]

@@ -1,92 +1,99 @@
-"""Grading through nbgrader: the solutions earn full marks, blank lessons 0, and every
-wrong variant of a contract function loses points while every alternative correct one earns them all.
+"""Grading: every wrong variant of a contract function loses points and every alternative correct one
+earns them all, as the examiner decides them; the solutions earn full marks and blank lessons 0
+through nbgrader.
 
-Each variant replaces one solution cell of the released notebook, the rest answered as in the
-solutions. A lesson's class is split into SHARDS courses released by `nbgrader generate_assignment`,
-each graded by the class grader (nbgrader's own grading preprocessors, sandboxed; test_grader.py
-proves it gives the points of stock `nbgrader autograde`), so that pytest-xdist keeps every core busy.
+Two layers, so that the whole catalogue stays cheap to grade:
+- every variant, swapped into the solutions, has each test cell of its lesson examined through the
+  examiner's real pipe (JSON, agent and examiner as at grade time), without a kernel (`loopback.py`);
+- per lesson, a class graded by the class grader through real nbgrader (release, sandboxed kernels,
+  nbgrader's own grading preprocessors; test_grader.py proves it gives stock `nbgrader autograde`'s
+  points): the solution, the blank notebook, each typical mistake, and students who answer every
+  function with one of its alternative correct versions.
 """
-import atexit
 import functools
-import os
 import re
-import shutil
-import tempfile
 
 import pytest
 
 from autograder.instructor.course import Course, fill, grade_id, read_notebook, solution_answers
+from autograder.instructor.grade import grade
 from autograder.instructor.lessons import lesson as find_lesson
 from autograder.instructor.lessons import names
-from autograder.instructor.grade import grade
-
-
-def students(lesson):
-    """{student id: (kind, function, label, answers)} for a lesson's graded class."""
-    module = find_lesson(lesson).hidden()
-    class_ = {"solution": ("solution", None, None, solution_answers(lesson)), "blank": ("blank", None, None, None)}
-    for kind, table in [("wrong", module.WRONG), ("right", module.RIGHT)]:
-        for name, variants in table.items():
-            for number, (label, source) in enumerate(variants.items()):
-                class_[f"{kind}-{name.replace('_', '-')}-{number}"] = (kind, name, label, {**solution_answers(lesson), name: source})
-    return class_
-
-
-SHARDS = min(max(os.cpu_count() or 2, 2), 8)
-
-
-def shard(lesson, student):
-    """Which of the lesson's courses grades this student."""
-    return list(students(lesson)).index(student) % SHARDS
+from conftest import VARIANTS, learner_namespace
+from loopback import examined, failed
 
 
 @functools.lru_cache(maxsize=None)
-def graded(lesson, number):
-    """Grade one shard of a lesson's class; return (scores by student, max score by autograded cell, the grader's summary)."""
-    root = tempfile.mkdtemp(prefix=f"lstm-course-test-{lesson}-")
-    atexit.register(shutil.rmtree, root, ignore_errors=True)
-    course = Course(root, [lesson])
-    released = course.released(lesson)
-    for student, (_, _, _, answers) in students(lesson).items():
-        if shard(lesson, student) == number:
-            course.submit(student, lesson, released if answers is None else fill(released, answers))
-    summary = grade(course.root, [lesson], workers=1, progress=False)
-    return course.scores(lesson), course.max_scores(lesson, autograded=True), summary
+def trusted_sources(lesson):
+    """{grade_id: source} of a lesson's autograded test cells, hidden tests included."""
+    return {grade_id(cell): cell.source for cell in read_notebook(find_lesson(lesson).notebook).cells
+            if grade_id(cell) in find_lesson(lesson).tests}
 
 
 @functools.lru_cache(maxsize=None)
 def checked_function(lesson):
     """{test cell grade_id: the contract function it checks}, read from the calls in the solution notebook."""
     found = {}
-    for cell in read_notebook(find_lesson(lesson).notebook).cells:
-        match = re.search(r"\bcheck_(\w+?)(_hidden)?\(", cell.source)
-        if grade_id(cell) in find_lesson(lesson).tests and match:
-            found[grade_id(cell)] = match.group(1)
+    for name, source in trusted_sources(lesson).items():
+        match = re.search(r"\bcheck_(\w+?)(_hidden)?\(", source)
+        if match:
+            found[name] = match.group(1)
     return found
 
 
-def problems(lesson, student, scores, max_scores):
-    """What is wrong with one student's grades, given what their answers deserve."""
-    kind, name, label, _ = students(lesson)[student]
-    if student not in scores:
-        return [f"{student}: not graded"]
-    got = scores[student]
-    auto = set(max_scores)
-    if kind in ("solution", "right"):
-        lost = {c: got[c] for c in auto if got[c] < max_scores[c]}
-        return [f"{student} ({kind} {name or ''}: {label or ''}) lost points on {lost}"] if lost else []
-    if kind == "blank":
-        return [f"blank notebook earned {sum(got.values())} points"] if sum(got.values()) else []
-    failing = [c for c in auto if got[c] < max_scores[c]]
-    if not any(checked_function(lesson).get(c) == name for c in failing):
-        return [f"{student} (wrong {name}: {label!r}) lost no points on {name}'s own check (failed: {failing})"]
-    return []
+def own_cells(lesson, function):
+    """The test cells that check `function` itself."""
+    return [cell for cell, checked in checked_function(lesson).items() if checked == function]
 
 
-@pytest.mark.parametrize("lesson, number", [(lesson, n) for lesson in names() for n in range(SHARDS)])
-def test_graded_by_nbgrader(lesson, number):
-    scores, max_scores, summary = graded(lesson, number)
+@pytest.mark.parametrize("lesson, kind, name, label", VARIANTS)
+def test_the_examiner_rejects_wrong_and_accepts_right_variants(lesson, kind, name, label):
+    namespace = learner_namespace(lesson, {name: getattr(find_lesson(lesson).hidden(), kind)[name][label]})
+    if kind == "RIGHT":
+        for cell, source in trusted_sources(lesson).items():
+            outputs = examined(source, namespace)
+            assert not failed(outputs), f"{cell}: {outputs[-1]['evalue']}"
+    else:
+        assert own_cells(lesson, name), f"no test cell checks {name}"
+        assert any(failed(examined(trusted_sources(lesson)[cell], namespace)) for cell in own_cells(lesson, name)), \
+            f"{name} ({label!r}) passed its own checks"
+
+
+def right_mixes(lesson):
+    """Notebooks' answers where every function is one of its alternative correct versions, the k-th for mix k."""
+    right = find_lesson(lesson).hidden().RIGHT
+    count = max(len(variants) for variants in right.values())
+    return [{**solution_answers(lesson), **{name: list(variants.values())[k % len(variants)] for name, variants in right.items()}}
+            for k in range(count)]
+
+
+def graded_class(lesson):
+    """{student: (what they handed in, the function they got wrong or None, their answers)} for a lesson's class."""
+    hidden = find_lesson(lesson).hidden()
+    class_ = {"solution": ("right", None, solution_answers(lesson)), "blank": ("blank", None, None)}
+    for name, label in hidden.TYPICAL_MISTAKES.items():
+        class_[f"typical-{name.replace('_', '-')}"] = ("wrong", name, {**solution_answers(lesson), name: hidden.WRONG[name][label]})
+    for k, answers in enumerate(right_mixes(lesson)):
+        class_[f"right-mix-{k}"] = ("right", None, answers)
+    return class_
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", names())
+def test_graded_by_nbgrader(tmp_path, lesson):
+    course = Course(tmp_path, [lesson])
+    released = course.released(lesson)
+    class_ = graded_class(lesson)
+    for student, (_, _, answers) in class_.items():
+        course.submit(student, lesson, released if answers is None else fill(released, answers))
+    summary = grade(course.root, [lesson], workers=1, progress=False)
     assert summary["failed"] == 0, [r for r in summary["records"] if r["status"] == "failed"]
-    found = [p for student in students(lesson) if shard(lesson, student) == number
-             for p in problems(lesson, student, scores, max_scores)]
-    assert not found, "\n".join(found)
+    scores, maxima = course.scores(lesson), course.max_scores(lesson, autograded=True)
+    for student, (kind, name, _) in class_.items():
+        got = scores[student]
+        if kind == "right":
+            assert all(got[cell] == points for cell, points in maxima.items()), f"{student} lost points: {got}"
+        elif kind == "blank":
+            assert sum(got.values()) == 0, got
+        else:
+            assert any(got[cell] < maxima[cell] for cell in own_cells(lesson, name)), f"{student} kept {name}'s points: {got}"

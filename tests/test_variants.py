@@ -9,7 +9,7 @@ import pytest
 from autograder.instructor import reference
 from autograder.instructor.lessons import lesson as find_lesson
 from autograder.instructor.lessons import names
-from conftest import learner_namespace
+from conftest import VARIANTS, learner_namespace
 
 
 def checks(lesson, name):
@@ -44,10 +44,6 @@ def test_checks_accept_the_solutions(lesson):
     namespace = learner_namespace(lesson)
     for name in find_lesson(lesson).functions:
         run_checks(lesson, name, namespace, seed=7)
-
-
-VARIANTS = [(lesson, kind, name, label) for lesson in names()
-            for kind in ("WRONG", "RIGHT") for name, table in getattr(find_lesson(lesson).hidden(), kind).items() for label in table]
 
 
 @pytest.mark.parametrize("lesson, kind, name, label", VARIANTS)
