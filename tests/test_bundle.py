@@ -64,7 +64,10 @@ def test_bundle_contains_no_solution_and_no_hidden_test(bundle):
         assert not leaked, f"{path.relative_to(root)} contains solution or hidden-test lines: {sorted(leaked)[:3]}"
 
 
-@pytest.mark.parametrize("lesson", names())
+SLOW_TO_RUN = {"05_vanishing_gradients", "06_switches_and_counters"}  # their experiments, in full
+
+
+@pytest.mark.parametrize("lesson", [pytest.param(name, marks=[pytest.mark.slow] if name in SLOW_TO_RUN else []) for name in names()])
 def test_visible_checks_run_from_the_bundle_alone(bundle, lesson, monkeypatch):
     root, _ = bundle
     monkeypatch.setenv("PYTHONPATH", str(root))

@@ -59,9 +59,9 @@ def gradebook_table(course, names):
     return "\n".join("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip() for row in [header, *rows])
 
 
-def run(root, cell_timeout=15):
-    """The whole pipeline in the course folder `root`; returns the graded Course."""
-    names = lessons.names()
+def run(root, cell_timeout=15, names=None):
+    """The whole pipeline in the course folder `root`, for every lesson or those `names`; returns the graded Course."""
+    names = names or lessons.names()
     started = time.perf_counter()
 
     step(f"Releasing {', '.join(names)} into a throw-away nbgrader course at {root}")
@@ -100,8 +100,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--course-dir", help="where to build the throw-away course (default: a new temporary folder)")
     parser.add_argument("--cell-timeout", type=int, default=15, help="seconds a cell may run while grading")
+    parser.add_argument("lessons", nargs="*", metavar="LESSON", help=f"the lessons (default: all of {', '.join(lessons.names())})")
     args = parser.parse_args(argv)
-    run(Path(args.course_dir or tempfile.mkdtemp(prefix="lstm-course-demo-")), args.cell_timeout)
+    if set(args.lessons) - set(lessons.names()):
+        parser.error(f"no lesson {', '.join(sorted(set(args.lessons) - set(lessons.names())))}")
+    run(Path(args.course_dir or tempfile.mkdtemp(prefix="lstm-course-demo-")), args.cell_timeout, args.lessons)
 
 
 if __name__ == "__main__":
