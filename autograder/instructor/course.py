@@ -63,7 +63,7 @@ def tool_environment():
 class Course:
     """An nbgrader course directory, outside the repository, with the lessons released into it."""
 
-    def __init__(self, root, lessons, cell_timeout=30):
+    def __init__(self, root, lessons, cell_timeout=None):
         self.root = Path(root)
         self.lessons = list(lessons)
         (self.root / "source").mkdir(parents=True, exist_ok=True)
@@ -74,7 +74,7 @@ class Course:
             f"load_subconfig({str(REPO / 'nbgrader_config.py')!r})\n"
             "c.CourseDirectory.source_directory = 'source'\n"
             "c.CourseDirectory.release_directory = 'release'\n"
-            f"c.Execute.timeout = {int(cell_timeout)}\n")
+            + (f"c.Execute.timeout = {int(cell_timeout)}\n" if cell_timeout else ""))  # else the repository's
         for lesson in self.lessons:
             self.nbgrader("generate_assignment", lesson, "--force")
 

@@ -234,10 +234,10 @@ def prepare(coursedir, config, student, lesson, name, expected_count):
         flags.append(f"duplicated graded cells: {', '.join(duplicated)} (the first copy is graded)")
         seen = set()
         for cell in notebook.cells:  # later copies become plain cells (nbgrader's DeduplicateIds leaves them invalid)
-            name = grade_id(cell)
-            if name and name in seen:
+            cell_id = grade_id(cell)
+            if cell_id and cell_id in seen:
                 del cell.metadata["nbgrader"]
-            seen.add(name)
+            seen.add(cell_id)
     types = {grade_id(c): c.cell_type for c in released.cells if grade_id(c)}
     retyped = sorted({i for i, c in zip(ids, notebook.cells) if i in types and c.cell_type != types[i]})
     if retyped:
@@ -405,7 +405,7 @@ def grade(root=".", lessons=None, scheduler=None, workers=2, force=False, limits
             Path(path).mkdir(parents=True, exist_ok=True)
     jobs, records, notebook_flags = [], {}, {}
     execution = execute_settings(config)
-    cell_timeout = int(execution["Execute"].get("timeout") or LIMITS["cell_timeout"])
+    cell_timeout = int(execution["Execute"].get("timeout") or Execute.class_traits()["timeout"].default())
     for student, lesson in todo:
         names = open_submission(coursedir, student, lesson)
         record = records[student, lesson] = {"student": student, "lesson": lesson, "flags": [], "status": "graded",

@@ -47,8 +47,7 @@ SECRETS = ["autograder/instructor", ".git", "solutions", "tests", "reports", "di
            "lstm_from_parts.egg-info", ".pytest_cache", "site"]
 KERNEL_VARIABLES = ["PATH", "LANG", "LANGUAGE", "TZ", "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONHASHSEED",
                     "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]  # all the kernel gets of the worker's environment
-LIMITS = {
-    "cell_timeout": 30,  # CPU seconds per cell, as nbgrader's Execute.timeout
+LIMITS = {  # and "cell_timeout", CPU seconds per cell: the course's Execute.timeout, sent with each job
     "wall_factor": 8,  # a cell is also stopped after this many times cell_timeout in wall-clock seconds
     "notebook_timeout": 900,  # wall-clock seconds for the whole notebook
     "memory": 8 * 2**30,  # bytes of address space (torch alone maps about 2 GiB)
