@@ -56,15 +56,15 @@ def check_latch_params_hidden(latch_params, seed):
 
 WRONG = {
     "cell_update": {
-        "gates swapped": "def cell_update(c_prev, f, i, g):\n    return i * c_prev + f * g\n",
-        "input gate left out": "def cell_update(c_prev, f, i, g):\n    return f * c_prev + g\n",
-        "forget gate left out": "def cell_update(c_prev, f, i, g):\n    return c_prev + i * g\n",
+        "gates swapped": edited(reference.cell_update, ("f * c_prev + i * g", "i * c_prev + f * g")),
+        "input gate left out": edited(reference.cell_update, ("i * g", "g")),
+        "forget gate left out": edited(reference.cell_update, ("f * c_prev", "c_prev")),
         "updates c_prev in place": "def cell_update(c_prev, f, i, g):\n    c_prev *= f\n    c_prev += i * g\n    return c_prev\n",
     },
     "cell_output": {
-        "no squash": "def cell_output(c, o):\n    return o * c\n",
-        "squash after the gate": "def cell_output(c, o):\n    return np.tanh(o * c)\n",
-        "output gate left out": "def cell_output(c, o):\n    return np.tanh(c)\n",
+        "no squash": edited(reference.cell_output, ("o * np.tanh(c)", "o * c")),
+        "squash after the gate": edited(reference.cell_output, ("o * np.tanh(c)", "np.tanh(o * c)")),
+        "output gate left out": edited(reference.cell_output, ("o * np.tanh(c)", "np.tanh(c)")),
     },
     "counter_params": {
         "signs swapped": edited(reference.counter_params, ("[big, -big],     # g: +1 on open, -1 on close", "[-big, big],     # g: +1 on open, -1 on close")),

@@ -17,7 +17,7 @@ from autograder.instructor.coursedir import autograded_maxima, grade_id
 
 REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"
-MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", flags=re.M)
+MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*$\n?", flags=re.M)
 
 
 def read_notebook(path):

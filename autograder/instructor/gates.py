@@ -10,6 +10,8 @@ import numpy as np
 from autograder.checking import random_sizes
 from autograder.gates import (compare_gate, compare_gated_product_grads, compare_sigmoid, compare_sigmoid_grad,
                               compare_tanh_via_sigmoid)
+from autograder.instructor import reference
+from autograder.instructor.lessons import edited
 
 SHAPES = [(), (7,), (3, 4), (2, 3, 5)]
 
@@ -75,12 +77,7 @@ def sigmoid(x):
 def sigmoid(x):
     return np.exp(x) / (1 + np.exp(x))
 """,
-        "sign error": """
-def sigmoid(x):
-    x = np.asarray(x, dtype=float)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, e / (1 + e), 1 / (1 + e))
-""",
+        "sign error": edited(reference.sigmoid, ("1.0 / (1.0 + e), e / (1.0 + e)", "e / (1.0 + e), 1.0 / (1.0 + e)")),
         "clipped too tightly": """
 def sigmoid(x):
     x = np.clip(x, -10, 10)
@@ -106,32 +103,20 @@ def sigmoid(x):
 """,
     },
     "sigmoid_grad": {
-        "derivative applied to x": """
-def sigmoid_grad(x):
-    return x * (1 - x)
-""",
-        "missing factor (1 - s)": """
-def sigmoid_grad(x):
-    return sigmoid(x)
-""",
+        "derivative applied to x": edited(reference.sigmoid_grad, ("    s = sigmoid(x)\n", ""), ("s * (1.0 - s)", "x * (1.0 - x)")),
+        "missing factor (1 - s)": edited(reference.sigmoid_grad, ("return s * (1.0 - s)", "return s")),
         "tanh derivative": """
 def sigmoid_grad(x):
     return 1 - np.tanh(x) ** 2
 """,
     },
     "tanh_via_sigmoid": {
-        "argument x instead of 2x": """
-def tanh_via_sigmoid(x):
-    return 2 * sigmoid(x) - 1
-""",
+        "argument x instead of 2x": edited(reference.tanh_via_sigmoid, ("sigmoid(2.0 * np.asarray", "sigmoid(np.asarray")),
         "uses np.tanh": """
 def tanh_via_sigmoid(x):
     return np.tanh(x)
 """,
-        "missing - 1": """
-def tanh_via_sigmoid(x):
-    return 2 * sigmoid(2 * x)
-""",
+        "missing - 1": edited(reference.tanh_via_sigmoid, (" - 1.0", "")),
         "a ready-made tanh under another name": """
 from numpy import tanh
 
@@ -141,40 +126,15 @@ def tanh_via_sigmoid(x):
 """,
     },
     "gate": {
-        "missing bias": """
-def gate(x, W, b):
-    return sigmoid(x @ W.T)
-""",
-        "W not transposed": """
-def gate(x, W, b):
-    return sigmoid(x @ W + b)
-""",
-        "tanh instead of sigmoid": """
-def gate(x, W, b):
-    return np.tanh(x @ W.T + b)
-""",
+        "missing bias": edited(reference.gate, (" + b)", ")")),
+        "W not transposed": edited(reference.gate, ("x @ W.T", "x @ W")),
+        "tanh instead of sigmoid": edited(reference.gate, ("return sigmoid(", "return np.tanh(")),
     },
     "gated_product_grads": {
-        "1 - tanh instead of 1 - tanh**2": """
-def gated_product_grads(a, b, dy):
-    t, s = np.tanh(a), sigmoid(b)
-    return dy * (1 - t) * s, dy * t * s * (1 - s)
-""",
-        "sigmoid instead of its derivative": """
-def gated_product_grads(a, b, dy):
-    t, s = np.tanh(a), sigmoid(b)
-    return dy * (1 - t ** 2) * s, dy * t * s
-""",
-        "upstream gradient ignored": """
-def gated_product_grads(a, b, dy):
-    t, s = np.tanh(a), sigmoid(b)
-    return (1 - t ** 2) * s, t * s * (1 - s)
-""",
-        "returned in the wrong order": """
-def gated_product_grads(a, b, dy):
-    t, s = np.tanh(a), sigmoid(b)
-    return dy * t * s * (1 - s), dy * (1 - t ** 2) * s
-""",
+        "1 - tanh instead of 1 - tanh**2": edited(reference.gated_product_grads, ("(1.0 - t**2)", "(1.0 - t)")),
+        "sigmoid instead of its derivative": edited(reference.gated_product_grads, ("sigmoid_grad(b)", "s")),
+        "upstream gradient ignored": edited(reference.gated_product_grads, ("da = dy * ", "da = "), ("db = dy * ", "db = ")),
+        "returned in the wrong order": edited(reference.gated_product_grads, ("return da, db", "return db, da")),
     },
 }
 

@@ -242,6 +242,7 @@ class LSTMVariantCell(torch.nn.Module):
         self.weight_hh = torch.nn.Parameter(torch.empty(4 * hidden_size, hidden_size).uniform_(-k, k))
         self.bias_ih = torch.nn.Parameter(torch.empty(4 * hidden_size).uniform_(-k, k))
         self.bias_hh = torch.nn.Parameter(torch.empty(4 * hidden_size).uniform_(-k, k))
+
     def forward(self, x, state):
         """One step for a batch: x (N, D), state = (h, c); returns the new (h, c)."""
         h, c = state
