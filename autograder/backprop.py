@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 import torch
 
-from autograder.checking import as_array, call, expect_close, show
+from autograder.checking import DIAGNOSIS, as_array, call, expect_close, show
 from autograder.lstm_cell import PARAMS, TOLERANCE, compare_lstm_cell_forward, random_params
 
 GRADIENT_TOLERANCE = dict(rtol=1e-7, atol=1e-10)
@@ -113,7 +113,7 @@ def diagnosis(got, right, models, key, value):
     matched = [description for description, model in models.items() if all(close(got[k], model[k]) for k in right)]
     matched = matched or [description for description, model in models.items() if close(value, model[key])]
     if matched:
-        return [f"This is what you get if you {matched[0]}."]
+        return [f"{DIAGNOSIS} {matched[0]}."]
     for order in itertools.permutations(range(4)):
         if order != (0, 1, 2, 3) and all(close(got[k], np.concatenate([np.split(right[k], 4)[j] for j in order])) for k in PARAMS):
             names = ", ".join("ifgo"[order.index(j)] for j in range(4))

@@ -4,9 +4,9 @@ Every check raises an AssertionError whose message says what was called, on
 which case, what was expected, what came back, and, when the answer matches a
 known mistake, which mistake it is.
 
-The six lesson modules follow one shape, for each contract function X:
+The lesson modules follow one shape, for each contract function X:
 
-- `check_X(<learner functions>)`, in `autograder/<lesson>.py`, is the visible check, called in the
+- `check_X(<learner functions>)`, in `autograder/<topic>.py`, is the visible check, called in the
   notebook as `check_X(fn)` or `check_X(fn, dependency)`; it runs fixed cases.
 - the hidden check, with the instructor, takes the same learner functions and a `seed`; it runs
   cases drawn from `np.random.default_rng(seed)`, sizes from `random_sizes`.
@@ -30,6 +30,7 @@ import warnings
 
 import numpy as np
 
+DIAGNOSIS = "This is what you get if you"  # begins the line that names a known mistake; the report counts them
 ELEMENTWISE_HINT = "Your function must work elementwise on whole arrays: use np.where or masks, not `if`."
 
 
@@ -185,7 +186,7 @@ def expect_close(got, want, name, rtol=1e-7, atol=1e-10, mistakes=None):
                if np.shape(value) == got.shape and np.allclose(got, np.asarray(value, dtype=float), rtol=1e-6, atol=1e-9)]
     relative = np.abs(got - want).max() / max(np.abs(want).max(), 1e-300)
     if matched:
-        lines.append(f"This is what you get if you {matched[0]}.")
+        lines.append(f"{DIAGNOSIS} {matched[0]}.")
     elif dtype != np.float64:
         lines.append(f"Your result has dtype {dtype}: compute in float64 (np.asarray(x, dtype=float)).")
     elif 1e-9 < relative < 1e-5:

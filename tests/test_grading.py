@@ -11,7 +11,6 @@ Two layers, so that the whole catalogue stays cheap to grade:
   function with one of its alternative correct versions.
 """
 import functools
-import re
 
 import pytest
 
@@ -30,20 +29,9 @@ def trusted_sources(lesson):
             if grade_id(cell) in find_lesson(lesson).tests}
 
 
-@functools.lru_cache(maxsize=None)
-def checked_function(lesson):
-    """{test cell grade_id: the contract function it checks}, read from the calls in the solution notebook."""
-    found = {}
-    for name, source in trusted_sources(lesson).items():
-        match = re.search(r"\bcheck_(\w+?)(_hidden)?\(", source)
-        if match:
-            found[name] = match.group(1)
-    return found
-
-
 def own_cells(lesson, function):
     """The test cells that check `function` itself."""
-    return [cell for cell, checked in checked_function(lesson).items() if checked == function]
+    return [cell for cell, checked in find_lesson(lesson).checks.items() if checked == function]
 
 
 @pytest.mark.parametrize("lesson, kind, name, label", VARIANTS)

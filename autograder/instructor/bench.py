@@ -69,7 +69,10 @@ def lesson_table():
 
 
 def class_course(root, size, names, cell_timeout=15):
-    """A course with the grown example class submitted to every lesson."""
+    """A course with the grown example class submitted to every lesson.
+
+    The example class has a cell that never ends: a limit shorter than the course's keeps the bench short.
+    """
     course = Course(root, names, cell_timeout=cell_timeout)
     for lesson in names:
         for student, notebook in grown_class(size, lesson, course.released(lesson)).items():
@@ -112,8 +115,8 @@ def overhead(per_lesson=2):
         try:
             started = time.perf_counter()
             for notebook in prepared:
-                NotebookClient(notebook, timeout=15, allow_errors=True, kernel_name="python3",
-                               extra_arguments=["--HistoryManager.hist_file=:memory:", "--InteractiveShell.xmode=Minimal"],
+                NotebookClient(notebook, timeout=config.Execute.timeout, allow_errors=True, kernel_name="python3",
+                               extra_arguments=config.Execute.extra_arguments,  # the course's, as the grader's kernels get them
                                resources={"metadata": {"path": root}}).execute()
             plain = time.perf_counter() - started
         finally:

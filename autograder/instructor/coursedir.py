@@ -30,7 +30,8 @@ def folder(coursedir, kind, student, lesson):
 def autograded_maxima(notebook):
     """{grade_id: max score} of the autograded cells of a gradebook notebook.
 
-    nbgrader grades by hand the grade cells that are also answer (solution) cells; the others are tests.
+    nbgrader scores by itself the code grade cells that are not also answer (solution) cells, its tests;
+    it leaves the rest to a reader.
     """
     answers = {cell.name for cell in notebook.solution_cells}
-    return {cell.name: cell.max_score for cell in notebook.grade_cells if cell.name not in answers}
+    return {cell.name: cell.max_score for cell in notebook.grade_cells if cell.cell_type == "code" and cell.name not in answers}

@@ -11,8 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.instructor.course import Course
 from autograder.instructor import lessons
+from autograder.instructor.course import Course
+from autograder.instructor.coursedir import autograded_maxima
 from autograder.instructor.example_class import STUDENTS, WRITTEN_ANSWER_CREDIT, submission
 from autograder.instructor.grade import grade, print_summary
 from autograder.instructor.report import write_report
@@ -28,11 +29,12 @@ def grade_written_answers(course, lesson):
     from nbgrader.api import Gradebook
 
     with Gradebook(course.db_url) as gradebook:
+        autograded = autograded_maxima(gradebook.find_notebook(lesson, lesson))
         for student in STUDENTS:
             notebook = gradebook.find_submission_notebook(lesson, lesson, student)
-            for grade in notebook.grades:
-                if grade.auto_score is None:
-                    grade.manual_score = WRITTEN_ANSWER_CREDIT[student] * grade.max_score
+            for entry in notebook.grades:
+                if entry.name not in autograded:
+                    entry.manual_score = WRITTEN_ANSWER_CREDIT[student] * entry.max_score
         gradebook.db.commit()
 
 
@@ -60,7 +62,10 @@ def gradebook_table(course, names):
 
 
 def run(root, cell_timeout=15, names=None):
-    """The whole pipeline in the course folder `root`, for every lesson or those `names`; returns the graded Course."""
+    """The whole pipeline in the course folder `root`, for every lesson or those `names`; returns the graded Course.
+
+    The example class has a cell that never ends: a limit shorter than the course's keeps the demo short.
+    """
     names = names or lessons.names()
     started = time.perf_counter()
 

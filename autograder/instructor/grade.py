@@ -38,7 +38,7 @@ from nbgrader.utils import is_grade, is_solution
 from tqdm.auto import tqdm
 from traitlets.utils.importstring import import_item
 
-from autograder.instructor.coursedir import MARKER, folder, grade_id, load_course
+from autograder.instructor.coursedir import MARKER, autograded_maxima, folder, grade_id, load_course
 from autograder.instructor.worker.sandbox import LIMITS, REPO, bubblewrap_available, run_notebook
 
 
@@ -174,8 +174,7 @@ def trusted_tests(coursedir, lesson, name):
     """{grade_id: source} of the notebook's autograded test cells, hidden tests included, from the gradebook."""
     with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
         notebook = gradebook.find_notebook(name, lesson)
-        solutions = {cell.name for cell in notebook.solution_cells}
-        graded = {cell.name for cell in notebook.grade_cells if cell.cell_type == "code"} - solutions
+        graded = autograded_maxima(notebook)
         return {cell.name: cell.source for cell in notebook.source_cells if cell.name in graded}
 
 

@@ -21,7 +21,7 @@ from nbgrader.utils import is_grade, is_solution
 from autograder.instructor.course import SOLUTIONS, grade_id, read_notebook, solution_source
 
 REFERENCE = Path(__file__).with_name("reference.py")
-REFERENCE_HEADER = '''"""The reference implementation of every contract function. Instructor-only: hidden tests compare with it.
+REFERENCE_HEADER = '''"""Every contract function as its solution cell has it. Instructor-only: the tests and the catalogue of variants use it.
 
 Generated from the solution cells by `make lessons` (python -m autograder.instructor.lessons): edit the solutions, not this file.
 """
@@ -38,6 +38,7 @@ class Lesson:
     exercises: dict   # grade_id -> the name its cell defines, in notebook order, carried ones included
     functions: tuple  # the grade_ids of the exercises this lesson introduces: its part of the contract
     tests: dict       # grade_id -> points, of the autograded test cells
+    checks: dict      # test cell grade_id -> what its first check checks: check_x(...) or check_x_hidden(...) -> 'x'
     written: dict     # grade_id -> points, of the answers a reader grades
 
     @property
@@ -66,6 +67,14 @@ def defined_name(source):
     return names[0]
 
 
+def checked(source):
+    """'x' for a test cell whose first call of a check is check_x(...) or check_x_hidden(...), else None."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("check_"):
+            return node.func.id[len("check_"):].removesuffix("_hidden")
+    return None
+
+
 def read_lesson(name, introduced):
     """The Lesson `name`, given the grade_ids that earlier lessons introduced."""
     cells = read_notebook(SOLUTIONS / name / f"{name}.ipynb").cells
@@ -74,7 +83,8 @@ def read_lesson(name, introduced):
         name=name,
         exercises=exercises,
         functions=tuple(g for g in exercises if g not in introduced),
-        tests={grade_id(c): c.metadata.nbgrader.points for c in cells if is_grade(c) and not is_solution(c)},
+        tests={grade_id(c): c.metadata.nbgrader.points for c in cells if c.cell_type == "code" and is_grade(c) and not is_solution(c)},
+        checks={grade_id(c): checked(c.source) for c in cells if c.cell_type == "code" and is_grade(c) and not is_solution(c)},
         written={grade_id(c): c.metadata.nbgrader.points for c in cells if is_grade(c) and is_solution(c)},
     )
 

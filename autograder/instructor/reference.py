@@ -1,4 +1,4 @@
-"""The reference implementation of every contract function. Instructor-only: hidden tests compare with it.
+"""Every contract function as its solution cell has it. Instructor-only: the tests and the catalogue of variants use it.
 
 Generated from the solution cells by `make lessons` (python -m autograder.instructor.lessons): edit the solutions, not this file.
 """

@@ -20,10 +20,11 @@ import matplotlib
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
+from autograder.checking import DIAGNOSIS
 from autograder.instructor.course import tool_environment
 from autograder.instructor.coursedir import MARKER, autograded_maxima, folder, load_course
 
-DIAGNOSIS = re.compile(r"This is what you get if you ([^\n]+?)\.?(?:\n|$)")
+DIAGNOSED = re.compile(re.escape(DIAGNOSIS) + r" ([^\n]+?)\.?(?:\n|$)")
 
 
 def lesson_scores(gradebook, lesson):
@@ -60,7 +61,7 @@ def diagnosed_mistakes(coursedir, lesson, students):
             for cell in nbformat.read(str(path), as_version=4).cells:
                 for output in cell.get("outputs", []):
                     if output.get("output_type") == "error":
-                        found.update(set(DIAGNOSIS.findall(str(output.get("evalue", "")))))
+                        found.update(set(DIAGNOSED.findall(str(output.get("evalue", "")))))
     return found
 
 

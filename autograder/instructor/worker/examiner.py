@@ -1,7 +1,7 @@
 """The examiner: runs each test cell here, in the worker, and decides its points.
 
 The student's kernel only runs the notebook's other cells. When a test cell comes, the
-examiner runs its source (visible and hidden checks, the reference) in this process, with
+examiner runs its source (visible and hidden checks) in this process, with
 each learner's name the cell uses replaced by a `Learner`: calling it sends the arguments
 through the kernel's stdin channel to `autograder.agent` and brings back the answer, as plain
 data (`autograder.wire`). The expected values are computed here and never enter the kernel;
