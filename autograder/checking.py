@@ -159,6 +159,20 @@ def as_array(got, name, shape):
     return arr
 
 
+def expect_uniform(values, low, high, name, advice):
+    """Raise unless `values` look like independent draws from U(low, high); a fair draw fails once in a million."""
+    __tracebackhide__ = True
+    x = np.sort((np.ravel(np.asarray(values, dtype=float)) - low) / (high - low))
+    n = len(x)
+    gap = max(np.max(np.arange(1, n + 1) / n - x), np.max(x - np.arange(n) / n))  # Kolmogorov-Smirnov distance
+    bound = np.sqrt(np.log(2e6) / (2 * n))  # P(gap > bound) < 1e-6 for n fair draws
+    if gap > bound:
+        raise AssertionError(
+            f"{name} does not look like draws from U({low:.4g}, {high:.4g}): the share of its {n} values below some "
+            f"point differs from the uniform share by {gap:.3f} (fair draws stay within {bound:.3f}), and their mean "
+            f"is {np.mean(values):.4g} where a uniform one is {(low + high) / 2:.4g}. {advice}")
+
+
 def expect_close(got, want, name, rtol=1e-7, atol=1e-10, mistakes=None):
     """Compare `got` with `want`; on a mismatch explain it, naming a known mistake it matches.
 

@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 import torch
 
-from autograder.checking import as_array, call, expect_close
+from autograder.checking import as_array, call, expect_close, expect_uniform
 
 TOLERANCE = dict(rtol=1e-10, atol=1e-12)
 NAMES = [("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")]  # ours, PyTorch's
@@ -181,6 +181,8 @@ def compare_init_lstm_params(init_lstm_params, input_size, hidden_size, seed, fo
         if values.size >= 200 and abs(values.std() - k / np.sqrt(3)) > 0.1 * k:
             raise AssertionError(f"{name}: {key} does not look uniform on (-{k:.4f}, {k:.4f}): its standard deviation is "
                                  f"{values.std():.4f}, a uniform one's {k / np.sqrt(3):.4f}. Use rng.uniform(-k, k, size).")
+        if values.size >= 200:
+            expect_uniform(values, -k, k, f"{name}: {key}", "Use rng.uniform(-k, k, size) for every parameter.")
 
 
 def where_forget_bias(params, H, k, forget_bias, name):

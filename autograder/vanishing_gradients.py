@@ -9,7 +9,7 @@ its properties.
 import numpy as np
 import torch
 
-from autograder.checking import as_array, call, expect_close, show
+from autograder.checking import as_array, call, expect_close, expect_uniform, show
 from autograder.lstm_cell import NAMES, TOLERANCE, random_params
 
 LAYOUT_HINT = "W_ih is (H, D) and W_hh is (H, H): h = tanh(x @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh)."
@@ -235,6 +235,8 @@ def compare_make_adding_problem(make_adding_problem, n, T, seed):
         raise AssertionError(f"{name}: the channels look swapped: channel 0 holds the values, channel 1 the markers.")
     if values.min() < 0 or values.max() >= 1:
         raise AssertionError(f"{name}: channel 0 ranges over [{values.min():.3f}, {values.max():.3f}]; draw it from U[0, 1).")
+    if values.size >= 500:  # else a fair draw is too few to judge
+        expect_uniform(values, 0.0, 1.0, f"{name}: channel 0", "Draw the values with rng.uniform(0, 1, size=(T, n)).")
     if not np.isin(markers, [0.0, 1.0]).all() or not (markers.sum(axis=0) == 2).all():
         counts = markers.sum(axis=0)
         bad = int(np.argmax(counts != 2))
@@ -256,6 +258,11 @@ def compare_make_adding_problem(make_adding_problem, n, T, seed):
             steps = np.unique(np.argmax(part, axis=0) + offset)
             if len(steps) < min(len(part), 3):
                 raise AssertionError(f"{name}: the {label} markers all sit at steps {steps}; place each at random in its half.")
+            where, size = np.argmax(part, axis=0), len(part)  # a uniform step in the half: mean (size - 1) / 2
+            spread = np.sqrt((size**2 - 1) / 12 / n)
+            if size > 1 and abs(where.mean() - (size - 1) / 2) > 5 * spread:
+                raise AssertionError(f"{name}: the {label} markers sit at step {where.mean() + offset:.1f} on average, not in "
+                                     f"the middle of their half ({(size - 1) / 2 + offset:.1f}); draw each uniformly from its half.")
 
 
 def check_make_adding_problem(make_adding_problem):

@@ -117,6 +117,9 @@ def gradient_norms_through_time(jacobians):
         "the mean, not the sum": edited(reference.make_adding_problem, ("values[first, np.arange(n)] + values[second, np.arange(n)]",
                                                                   "(values[first, np.arange(n)] + values[second, np.arange(n)]) / 2")),
         "second marker can fall in the first half": edited(reference.make_adding_problem, ("rng.integers(T // 2, T, size=n)", "rng.integers(T // 2 - 1, T, size=n)")),
+        "values all 0.5": edited(reference.make_adding_problem, ("rng.uniform(0.0, 1.0, size=(T, n))", "np.full((T, n), 0.5) + 0 * rng.uniform(size=(T, n))")),
+        "values squared, not uniform": edited(reference.make_adding_problem, ("rng.uniform(0.0, 1.0, size=(T, n))", "rng.uniform(0.0, 1.0, size=(T, n)) ** 2")),
+        "second marker never at its half's first step": edited(reference.make_adding_problem, ("rng.integers(T // 2, T, size=n)", "rng.integers(T // 2 + 1, T, size=n)")),
     },
 }
 
@@ -237,4 +240,7 @@ DIAGNOSES = [
     ("gradient_norms_through_time", "product of the norms", "not the product of the norms"),
     ("make_adding_problem", "markers anywhere", "exactly two"),
     ("make_adding_problem", "the mean, not the sum", "their sum"),
+    ("make_adding_problem", "values all 0.5", "does not look like draws from U(0, 1)"),
+    ("make_adding_problem", "values squared, not uniform", "does not look like draws from U(0, 1)"),
+    ("make_adding_problem", "second marker never at its half's first step", "not in the middle of their half"),
 ]
