@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(abspath $(VENV)/bin)
 STAMP := $(VENV)/.installed
+TORCH := $(shell grep '^torch==' requirements.txt)
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
 export PATH := $(BIN):$(PATH)
 
 .PHONY: demo test test-fast lab lessons bench bundle grade check
@@ -10,6 +12,10 @@ export PATH := $(BIN):$(PATH)
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "Python 3.10 or newer is needed (PYTHON=$(PYTHON))."; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# On Linux, PyPI's torch bundles CUDA (several GB): take the CPU build from PyTorch's index when it answers.
+	@if [ "$$(uname -s)" = Linux ] && ! $(BIN)/python -c 'import torch' 2>/dev/null; then \
+	    $(BIN)/python -m pip install --index-url $(TORCH_CPU_INDEX) --timeout 15 --retries 0 "$(TORCH)" \
+	    || echo "PyTorch's CPU index did not answer: $(TORCH) comes from PyPI with the rest"; fi
 	$(BIN)/python -m pip install -r requirements.txt
 	$(BIN)/python -m pip install --no-deps -e .
 	touch $(STAMP)
