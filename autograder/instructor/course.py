@@ -11,13 +11,15 @@ import sys
 from pathlib import Path
 
 import nbformat
+from nbgrader.preprocessors import ClearSolutions
 from nbgrader.utils import is_solution
 
 from autograder.instructor.coursedir import autograded_maxima, grade_id
 
 REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"
-MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*$\n?", flags=re.M)
+SOLUTION_DELIMITERS = [ClearSolutions.class_traits()[f"{end}_solution_delimeter"].default() for end in ("begin", "end")]
+MARKERS = re.compile(r"^[ \t]*### (" + "|".join(map(re.escape, SOLUTION_DELIMITERS)) + r")[ \t]*$\n?", flags=re.M)
 
 
 def read_notebook(path):
