@@ -7,7 +7,7 @@ TORCH := $(shell grep '^torch==' requirements.txt)
 TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test test-fast lab lessons bench bundle grade check
+.PHONY: demo test test-fast lab lessons bench bundle grade check site
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "Python 3.10 or newer is needed (PYTHON=$(PYTHON))."; exit 1; }
@@ -48,3 +48,6 @@ check: $(STAMP)  ## grade your own notebook in lessons/, hidden tests included: 
 
 bundle: $(STAMP)  ## build dist/student_bundle.zip, what instructors release to students
 	$(BIN)/python -m autograder.instructor.bundle
+
+site: $(STAMP)  ## build the course as a static HTML site in site/: each lesson as a learner meets it, with a right solution's outputs
+	$(BIN)/python -m autograder.instructor.site

@@ -2,7 +2,9 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
+from filelock import FileLock
 
 from autograder.instructor.course import solution_answers
 from autograder.instructor.lessons import lesson as find_lesson
@@ -23,3 +25,26 @@ def learner_namespace(lesson, replace=None):
 # Every variant of the catalogues: (lesson, "WRONG" or "RIGHT", contract function, label).
 VARIANTS = [(lesson, kind, name, label) for lesson in names() for kind in ("WRONG", "RIGHT")
             for name, table in getattr(find_lesson(lesson).hidden(), kind).items() for label in table]
+
+
+def once(tmp_path_factory, name, make):
+    """make(folder) run once for the whole session, pytest-xdist's workers included; returns the folder."""
+    shared = tmp_path_factory.getbasetemp().parent  # the same for every worker of one run
+    folder = shared / name
+    with FileLock(str(shared / f"{name}.lock")):
+        if not (folder / ".made").exists():
+            make(folder)
+            (folder / ".made").touch()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The course site's HTML folder, built once per run."""
+    from autograder.instructor.site import build_site
+
+    def make(folder):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("NBGRADER_EXECUTION", "autograde")  # a grading shell's variable must not reach the kernels
+            build_site(output=folder / "html", build=folder / "work")
+    return once(tmp_path_factory, "site", make) / "html"
