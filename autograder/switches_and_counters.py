@@ -10,16 +10,11 @@ The learner's cell is only ever touched by `probe_cell`, which runs where the
 cell lives (in the student's kernel at grade time) and reports plain data; every
 verdict is reached here, on that data.
 """
-from pathlib import Path
-
 import numpy as np
 import torch
 
 from autograder.checking import as_array, beside, call, expect_close
 from autograder.lstm_cell import NAMES, PARAMS, TOLERANCE, cell_mistakes, random_params, torch_cell_forward, torch_module
-
-# Trained weights and other files the lessons load; `make lessons` never touches them.
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
 # PyTorch's names of the parameters, in the order of PARAMS (the numpy names), with their shapes.
 PARAMETER_SHAPES = {"weight_ih": ("4H", "D"), "weight_hh": ("4H", "H"), "bias_ih": ("4H",), "bias_hh": ("4H",)}

@@ -8,6 +8,7 @@ import torch
 
 from autograder import switches_and_counters as visible
 from autograder import wire
+from autograder.assets import ASSETS
 from autograder.checking import random_sizes
 from autograder.instructor import reference
 from autograder.instructor import switches_and_counters as hidden
@@ -55,7 +56,7 @@ def test_saturation_fractions_by_hand():
 
 
 def test_trained_weights_hold_every_model_the_lesson_loads():
-    trained = torch.load(visible.ASSETS / "06_trained_models.pt", weights_only=True)
+    trained = torch.load(ASSETS / "06_trained_models.pt", weights_only=True)
     variants = ["standard", "sigmoid candidate", "identity candidate", "identity output", "no forget gate", "coupled gates"]
     expected = {f"counter/{kind}/{seed}" for kind in ["LSTM", "GRU"] for seed in range(3)} | {"switch"}
     expected |= {f"ablation/{task}/{variant}/{seed}" for task in ["counter", "latch"] for variant in variants for seed in range(3)}

@@ -56,10 +56,10 @@ def verdict(seconds, budget):
     return "ok" if seconds <= budget else "OVER BUDGET"
 
 
-def lesson_table():
+def lesson_table(names):
     """Part 1: each lesson's full run and autograded time."""
     print(f"{'lesson':28} {'full run':>10} {'':12} {'autograded':>11} {'':12} full marks")
-    for lesson in lessons.names():
+    for lesson in names:
         full = time_full_run(lesson)
         graded, full_marks = time_autograde(lesson)
         print(f"{lesson:28} {full:9.1f}s {verdict(full, FULL_BUDGET):12} {graded:10.1f}s "
@@ -136,9 +136,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=20, help="size of the grown example class (default 20)")
     parser.add_argument("--skip-lessons", action="store_true", help="only the grader's part")
+    parser.add_argument("--lessons-only", action="store_true", help="only part 1, the lessons' times")
+    parser.add_argument("lessons", nargs="*", help="time only these lessons (default: all)")
     args = parser.parse_args(argv)
     if not args.skip_lessons:
-        lesson_table()
+        lesson_table(args.lessons or lessons.names())
+    if args.lessons_only:
+        return
     stock_against_grader(args.students)
     overhead()
 
