@@ -3,6 +3,8 @@ function's checks, and each right one passes every check of the lesson, its own 
 functions that use it. test_grading.py grades the same variants through real nbgrader.
 """
 import inspect
+import subprocess
+import sys
 
 import pytest
 
@@ -31,6 +33,14 @@ def test_catalogue_covers_the_contract(lesson):
     for name in find_lesson(lesson).functions:
         assert len(module.WRONG[name]) >= 3, name
         assert len(module.RIGHT[name]) >= 2, name
+
+
+@pytest.mark.parametrize("lesson", names())
+def test_hidden_checks_import_without_nbgrader(lesson):
+    """Stock nbgrader imports the hidden checks in the kernel at grade time: importing nbgrader there costs seconds."""
+    module = f"autograder.instructor.{find_lesson(lesson).topic}"
+    probe = f"import sys, {module}; print('nbgrader' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split() == ["False"]
 
 
 @pytest.mark.parametrize("lesson", names())

@@ -3,7 +3,7 @@ import numpy as np
 
 from autograder.cell_state import compare_cell_output, compare_cell_update, compare_counter_params, compare_latch_params
 from autograder.instructor import reference
-from autograder.instructor.lessons import edited
+from autograder.instructor.edits import edited
 
 
 def check_cell_update_hidden(cell_update, seed):

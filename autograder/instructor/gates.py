@@ -11,7 +11,7 @@ from autograder.checking import random_sizes
 from autograder.gates import (compare_gate, compare_gated_product_grads, compare_sigmoid, compare_sigmoid_grad,
                               compare_tanh_via_sigmoid)
 from autograder.instructor import reference
-from autograder.instructor.lessons import edited
+from autograder.instructor.edits import edited
 
 SHAPES = [(), (7,), (3, 4), (2, 3, 5)]
 

@@ -10,7 +10,6 @@ and `autograder/instructor/<topic>.py` (hidden) of the lesson it belongs to.
 """
 import ast
 import importlib
-import inspect
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from nbgrader.utils import is_grade, is_solution
 
+from autograder.instructor.edits import edited  # noqa: F401  (until every catalogue imports it from edits)
 from autograder.instructor.course import SOLUTIONS, grade_id, read_notebook, solution_answers, solution_source
 
 REFERENCE = Path(__file__).with_name("reference.py")
@@ -128,20 +128,6 @@ def reference_source():
         answers = solution_answers(found.name)  # one read of the notebook per lesson
         parts.extend(f"\n{answers[name].strip()}\n\n" for name in found.functions)
     return "".join(parts).rstrip("\n") + "\n"
-
-
-def edited(solution, *edits):
-    """A variant for the catalogue: the reference's text of `solution` with each (old, new) edit made.
-
-    The reference is the solutions' text, so a slip written this way is one visible edit of the
-    solution, and an edit whose `old` is no longer in it fails loudly instead of testing nothing.
-    """
-    text = inspect.getsource(solution)
-    for old, new in edits:
-        if old not in text:
-            raise ValueError(f"{old!r} is not in the solution of {solution.__name__}")
-        text = text.replace(old, new)
-    return text
 
 
 def main():
