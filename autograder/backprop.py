@@ -98,7 +98,7 @@ def expect_gradients(got, right, models, name):
         value = as_array(got[key], f"{label} from {name}", want.shape)
         if np.allclose(value, want, **GRADIENT_TOLERANCE):
             continue
-        error = float(np.max(np.abs(value - want) / np.maximum(1e-8, np.abs(value) + np.abs(want))))
+        error = step_error(value, want)
         lines = [f"{name}: the gradient {label} is wrong (relative error {error:.1e}; it must be below 1e-7).",
                  f"  expected: {show(want)}", f"  got:      {show(value)}"]
         lines += diagnosis(got, right, models, key, value)
@@ -116,7 +116,7 @@ def diagnosis(got, right, models, key, value):
         return [f"{DIAGNOSIS} {matched[0]}."]
     for order in itertools.permutations(range(4)):
         if order != (0, 1, 2, 3) and all(close(got[k], np.concatenate([np.split(right[k], 4)[j] for j in order])) for k in PARAMS):
-            names = ", ".join("ifgo"[order.index(j)] for j in range(4))
+            names = ", ".join("ifgo"[j] for j in order)
             return [f"The parameter gradients have their blocks in the order {names}: stack dz as [di, df, dg, do], "
                     "the order of the forward pass (i, f, g, o)."]
     return []
@@ -284,3 +284,135 @@ def check_relative_error(relative_error):
     __tracebackhide__ = True
     for a, b, _ in RELATIVE_ERROR_CASES:
         compare_relative_error(relative_error, np.array(a), np.array(b))
+
+
+# "Check yourself" while deriving one step backward: not graded, it prints and never raises.
+STEPS = {  # each intermediate gradient of one step, and the hint that derives it
+    "do": 1, "dc_via_h": 1, "dc_total": 2, "di": 3, "df": 3, "dg": 3, "dc_prev": 3, "dz": 4,
+    "dx": 5, "dh_prev": 5, "W_ih": 6, "W_hh": 6, "b_ih": 6, "b_hh": 6,
+}
+UPSTREAM = {  # the earlier results each step is computed from (do and dc_via_h come from dh alone)
+    "do": (), "dc_via_h": (), "dc_total": ("dc_via_h",), "di": ("dc_total",), "df": ("dc_total",),
+    "dg": ("dc_total",), "dc_prev": ("dc_total",), "dz": ("di", "df", "dg", "do"), "dx": ("dz",),
+    "dh_prev": ("dz",), "W_ih": ("dz",), "W_hh": ("dz",), "b_ih": ("dz",), "b_hh": ("dz",),
+}
+NODE = {"do": "o", "dc_via_h": "c_via_h", "dc_total": "c", "di": "i", "df": "f", "dg": "g", "dc_prev": "c_prev",
+        "dz": "z", "dx": "x", "dh_prev": "h_prev"}  # the node of the step graph whose gradient each step is
+GATE_AXIS = {"dz": 1, "W_ih": 0, "W_hh": 0, "b_ih": 0, "b_hh": 0}  # the axis along which the blocks i, f, g, o sit
+STEP_TOLERANCE = 1e-7
+
+
+def torch_step_graph(x, h_prev, c_prev, params, dh, dc):
+    """One step as a torch graph, every intermediate kept: {name: tensor}, and the loss sum(h * dh) + sum(c * dc)."""
+    X, Hp, Cp = (torch.tensor(np.asarray(a, dtype=float), requires_grad=True) for a in (x, h_prev, c_prev))
+    P = {k: torch.tensor(np.asarray(v, dtype=float), requires_grad=True) for k, v in params.items()}
+    z = X @ P["W_ih"].T + P["b_ih"] + Hp @ P["W_hh"].T + P["b_hh"]
+    zi, zf, zg, zo = z.chunk(4, dim=-1)
+    i, f, g, o = torch.sigmoid(zi), torch.sigmoid(zf), torch.tanh(zg), torch.sigmoid(zo)
+    c = f * Cp + i * g
+    c_via_h = c + 0  # its own node, so that autograd reports the part of dL/dc that comes through h
+    h = o * torch.tanh(c_via_h)
+    nodes = {"z": z, "i": i, "f": f, "g": g, "o": o, "c": c, "c_via_h": c_via_h, "x": X, "h_prev": Hp, "c_prev": Cp, **P}
+    return nodes, (h * torch.tensor(dh)).sum() + (c * torch.tensor(dc)).sum()
+
+
+def torch_backward_steps(x, h_prev, c_prev, params, dh, dc):
+    """The gradient of L = sum(h * dh) + sum(c * dc) with respect to every intermediate of one step, by autograd."""
+    nodes, loss = torch_step_graph(x, h_prev, c_prev, params, dh, dc)
+    tensors = [nodes[NODE.get(name, name)] for name in STEPS]
+    return {name: grad.numpy() for name, grad in zip(STEPS, torch.autograd.grad(loss, tensors))}
+
+
+def torch_steps_from(mine, x, h_prev, c_prev, params, dh, dc):
+    """Autograd's value of each step computed from YOUR earlier results (where you gave them), not from its own:
+    {name: array}. A step that matches this but not autograd's own value is right; an earlier one is wrong."""
+    nodes, _ = torch_step_graph(x, h_prev, c_prev, params, dh, dc)
+    mine = {k: torch.tensor(np.asarray(v, dtype=float)) for k, v in mine.items()
+            if v is not None and k in STEPS and np.shape(v) == tuple(nodes[NODE.get(k, k)].shape)}
+
+    def grad(outputs, inputs, upstream):
+        return [t.numpy() for t in torch.autograd.grad(outputs, inputs, upstream, retain_graph=True)]
+
+    local = {}
+    if "dc_via_h" in mine:  # c reaches the loss directly, with dc, and through h, with your dc_via_h
+        local["dc_total"], = grad([nodes["c"], nodes["c_via_h"]], [nodes["c"]], [torch.tensor(dc), mine["dc_via_h"]])
+    if "dc_total" in mine:
+        local.update(zip(["di", "df", "dg", "dc_prev"],
+                         grad([nodes["c"]], [nodes[k] for k in ("i", "f", "g", "c_prev")], [mine["dc_total"]])))
+    if all(k in mine for k in ("di", "df", "dg", "do")):
+        local["dz"], = grad([nodes[k] for k in "ifgo"], [nodes["z"]], [mine[k] for k in ("di", "df", "dg", "do")])
+    if "dz" in mine:
+        later = ["dx", "dh_prev", "W_ih", "W_hh", "b_ih", "b_hh"]
+        local.update(zip(later, grad([nodes["z"]], [nodes[NODE.get(k, k)] for k in later], [mine["dz"]])))
+    return local
+
+
+def torch_step_values(x, h_prev, c_prev, params):
+    """(i, f, g, o, c) of one forward step, by PyTorch in float64: the values a derivation of the step backward uses."""
+    with torch.no_grad():
+        X, Hp, Cp = (torch.tensor(np.asarray(a, dtype=float)) for a in (x, h_prev, c_prev))
+        zi, zf, zg, zo = (X @ torch.tensor(params["W_ih"]).T + torch.tensor(params["b_ih"]) + Hp @ torch.tensor(params["W_hh"]).T
+                          + torch.tensor(params["b_hh"])).chunk(4, dim=-1)
+        i, f, g, o = torch.sigmoid(zi), torch.sigmoid(zf), torch.tanh(zg), torch.sigmoid(zo)
+        return tuple(v.numpy() for v in (i, f, g, o, f * Cp + i * g))
+
+
+def head(values):
+    """The first three entries of an array, printed short."""
+    return np.array2string(np.ravel(values)[:3], precision=4, separator=", ")
+
+
+def step_error(a, b):
+    """The relative error of lesson 04, max |a - b| / max(1e-8, |a| + |b|): the checks' own, not the learner's."""
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+def block_order(got, want, axis):
+    """The order of gates ("i, f, o, g") in which `got` holds want's four blocks, if it is a reordering; else None."""
+    blocks = np.split(want, 4, axis=axis)
+    for order in itertools.permutations(range(4)):
+        if order != (0, 1, 2, 3) and step_error(got, np.concatenate([blocks[j] for j in order], axis=axis)) < STEP_TOLERANCE:
+            return ", ".join("ifgo"[j] for j in order)
+    return None
+
+
+def show_backward_steps(mine, x, h_prev, c_prev, params, dh, dc):
+    """Print each of your intermediate gradients beside autograd's; returns {name: relative error} of those given.
+
+    A step is judged twice: against autograd's value, and against autograd's value computed from your own earlier
+    results. Right from your earlier results but not overall means the mistake is earlier: only the first wrong
+    step is flagged WRONG.
+    """
+    right = torch_backward_steps(x, h_prev, c_prev, params, dh, dc)
+    local = torch_steps_from(mine, x, h_prev, c_prev, params, dh, dc)
+    errors, first_wrong = {}, None
+    print(f"{'gradient':9} {'hint':>4}  {'autograd (first entries)':30} {'yours (first entries)':30} verdict")
+    for name, hint in STEPS.items():
+        want, got = right[name], mine.get(name)
+        if got is None:
+            verdict, yours = "not derived yet", "-"
+        elif np.shape(got) != want.shape:
+            verdict, yours = f"shape {np.shape(got)}, autograd's is {want.shape}", "-"
+        else:
+            got = np.asarray(got, dtype=float)
+            errors[name] = step_error(got, want)
+            yours = head(got)
+            if errors[name] < STEP_TOLERANCE:
+                verdict = f"right (relative error {errors[name]:.0e})"
+            elif name in local and step_error(got, local[name]) < STEP_TOLERANCE:
+                verdict = f"right given your {', '.join(UPSTREAM[name])} (off by {errors[name]:.0e} only through it)"
+            else:
+                verdict = f"WRONG (relative error {errors[name]:.0e})"
+                first_wrong = first_wrong or name
+                if name in GATE_AXIS:
+                    order = block_order(got, want, GATE_AXIS[name]) or (
+                        block_order(got, local[name], GATE_AXIS[name]) if name in local else None)
+                    if order:
+                        verdict += f": autograd's four blocks in the order {order}; stack them i, f, g, o, as the forward pass"
+        print(f"{name:9} {hint:>4}  {head(want):30} {yours:30} {verdict}")
+    if first_wrong:
+        print(f"Fix the first WRONG row first: {first_wrong} (hint {STEPS[first_wrong]}). "
+              "Rows that say 'right given your ...' follow correctly from your earlier values.")
+    elif len(errors) == len(STEPS) and max(errors.values()) < STEP_TOLERANCE:
+        print("Every step is right.")
+    return errors

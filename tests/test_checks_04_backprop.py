@@ -73,3 +73,117 @@ def test_adding_the_floor_instead_of_taking_the_max_is_explained():
 
     with pytest.raises(AssertionError, match="added 1e-8 to the denominator"):
         visible.check_relative_error(relative_error)
+
+
+def intermediates_by_hand(x, h_prev, c_prev, params, dh, dc):
+    """Every intermediate gradient of one step, written out as the hints of the lesson derive them."""
+    H = h_prev.shape[1]
+    z = x @ params["W_ih"].T + params["b_ih"] + h_prev @ params["W_hh"].T + params["b_hh"]
+    i, f, g, o = (reference.sigmoid(z[:, :H]), reference.sigmoid(z[:, H:2 * H]), np.tanh(z[:, 2 * H:3 * H]),
+                  reference.sigmoid(z[:, 3 * H:]))
+    c = f * c_prev + i * g
+    steps = {"do": dh * np.tanh(c), "dc_via_h": dh * o * (1 - np.tanh(c) ** 2)}
+    steps["dc_total"] = dc + steps["dc_via_h"]
+    steps.update(di=steps["dc_total"] * g, df=steps["dc_total"] * c_prev, dg=steps["dc_total"] * i,
+                 dc_prev=steps["dc_total"] * f)
+    steps["dz"] = dz = np.concatenate([steps["di"] * i * (1 - i), steps["df"] * f * (1 - f), steps["dg"] * (1 - g**2),
+                                       steps["do"] * o * (1 - o)], axis=1)
+    steps.update(dx=dz @ params["W_ih"], dh_prev=dz @ params["W_hh"], W_ih=dz.T @ x, W_hh=dz.T @ h_prev,
+                 b_ih=dz.sum(axis=0), b_hh=dz.sum(axis=0))
+    return steps
+
+
+def test_the_step_by_step_check_accepts_the_hints_and_flags_a_slip(capsys):
+    rng = np.random.default_rng(3)
+    N, D, H = 2, 3, 4
+    params = random_params(rng, D, H)
+    args = (rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H)), params,
+            rng.normal(size=(N, H)), rng.normal(size=(N, H)))
+    mine = intermediates_by_hand(*args)
+    assert set(mine) == set(visible.STEPS)
+    errors = visible.show_backward_steps(mine, *args)
+    assert set(errors) == set(visible.STEPS) and max(errors.values()) < 1e-12
+    assert capsys.readouterr().out.count(" right (relative error") == len(visible.STEPS)
+
+    slip = {**mine, "dc_via_h": None, "dc_total": args[5] + args[4] * np.tanh(args[4])}  # and one not derived yet
+    errors = visible.show_backward_steps(slip, *args)
+    out = capsys.readouterr().out
+    assert errors["dc_total"] > 1e-2 and "dc_via_h" not in errors
+    assert "WRONG" in out and "not derived yet" in out
+
+
+def test_the_step_by_step_check_names_a_wrong_shape(capsys):
+    rng = np.random.default_rng(4)
+    params = random_params(rng, 2, 3)
+    args = (rng.normal(size=(1, 2)), *(rng.normal(size=(1, 3)) for _ in range(2)), params,
+            *(rng.normal(size=(1, 3)) for _ in range(2)))
+    errors = visible.show_backward_steps({"dz": np.zeros((12, 1))}, *args)
+    assert errors == {} and "shape (12, 1), autograd's is (1, 12)" in capsys.readouterr().out
+
+
+def test_the_step_values_are_those_of_the_forward_pass():
+    rng = np.random.default_rng(5)
+    params = random_params(rng, 3, 4)
+    x, h_prev, c_prev = rng.normal(size=(2, 3)), rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
+    _, _, (_, _, _, *values, _) = reference.lstm_cell_forward(x, h_prev, c_prev, params)
+    for got, want in zip(visible.torch_step_values(x, h_prev, c_prev, params), values):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def step_args(seed):
+    rng = np.random.default_rng(seed)
+    N, D, H = 2, 3, 4
+    params = random_params(rng, D, H)
+    return (rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H)), params,
+            rng.normal(size=(N, H)), rng.normal(size=(N, H)))
+
+
+def later_steps(steps, args, dz):
+    """The steps after dz, computed from the given dz as the hints say."""
+    x, h_prev, _, params, _, _ = args
+    return {**steps, "dz": dz, "dx": dz @ params["W_ih"], "dh_prev": dz @ params["W_hh"], "W_ih": dz.T @ x,
+            "W_hh": dz.T @ h_prev, "b_ih": dz.sum(axis=0), "b_hh": dz.sum(axis=0)}
+
+
+def verdicts(out):
+    return {line.split()[0]: line for line in out.splitlines()[1:] if line.split() and line.split()[0] in visible.STEPS}
+
+
+def test_a_slip_flags_only_its_own_row_and_the_later_rows_follow_from_it(capsys):
+    args = step_args(6)
+    x, h_prev, c_prev, params, dh, dc = args
+    right = intermediates_by_hand(*args)
+    c = visible.torch_step_values(x, h_prev, c_prev, params)[4]
+    o = visible.torch_step_values(x, h_prev, c_prev, params)[3]
+    steps = {"do": right["do"], "dc_via_h": dh * o * (1 - np.tanh(c))}  # 1 - tanh instead of 1 - tanh**2
+    steps["dc_total"] = dc + steps["dc_via_h"]
+    i, f, g, _, _ = visible.torch_step_values(x, h_prev, c_prev, params)
+    steps.update(di=steps["dc_total"] * g, df=steps["dc_total"] * c_prev, dg=steps["dc_total"] * i,
+                 dc_prev=steps["dc_total"] * f)
+    dz = np.concatenate([steps["di"] * i * (1 - i), steps["df"] * f * (1 - f), steps["dg"] * (1 - g**2),
+                         steps["do"] * o * (1 - o)], axis=1)
+    errors = visible.show_backward_steps(later_steps(steps, args, dz), *args)
+    lines = verdicts(capsys.readouterr().out)
+    assert "WRONG" in lines["dc_via_h"] and sum("WRONG" in line for line in lines.values()) == 1
+    assert "right given your dc_via_h" in lines["dc_total"] and "right given your dc_total" in lines["di"]
+    assert "right given your di, df, dg, do" in lines["dz"] and "right given your dz" in lines["W_ih"]
+    assert errors["dc_via_h"] > 1e-2 and errors["W_ih"] > 1e-2
+
+
+def test_the_step_by_step_check_names_the_block_order(capsys):
+    args = step_args(7)
+    right = intermediates_by_hand(*args)
+    blocks = np.split(right["dz"], 4, axis=1)
+    visible.show_backward_steps(later_steps(right, args, np.concatenate([blocks[j] for j in (1, 2, 3, 0)], axis=1)), *args)
+    lines = verdicts(capsys.readouterr().out)
+    assert "blocks in the order f, g, o, i" in lines["dz"] and sum("WRONG" in line for line in lines.values()) == 1
+    assert all("right given your dz" in lines[name] for name in ["dx", "dh_prev", "W_ih", "W_hh", "b_ih", "b_hh"])
+
+
+def test_the_graded_check_names_a_cyclic_block_order():
+    def lstm_cell_backward(dh, dc, cache):
+        dx, dh_prev, dc_prev, grads = reference.lstm_cell_backward(dh, dc, cache)
+        return dx, dh_prev, dc_prev, {k: np.concatenate([np.split(v, 4)[j] for j in (1, 2, 3, 0)]) for k, v in grads.items()}
+
+    with pytest.raises(AssertionError, match="in the order f, g, o, i"):
+        visible.check_lstm_cell_backward(lstm_cell_backward, reference.lstm_cell_forward)

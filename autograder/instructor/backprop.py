@@ -5,7 +5,7 @@ from autograder.backprop import (compare_lstm_backward, compare_lstm_cell_backwa
                                  compare_relative_error)
 from autograder.checking import random_sizes
 from autograder.instructor import reference
-from autograder.instructor.lessons import edited
+from autograder.instructor.edits import edited
 from autograder.lstm_cell import random_params
 
 
