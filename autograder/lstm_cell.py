@@ -183,20 +183,47 @@ def compare_init_lstm_params(init_lstm_params, input_size, hidden_size, seed, fo
                                  f"{values.std():.4f}, a uniform one's {k / np.sqrt(3):.4f}. Use rng.uniform(-k, k, size).")
         if values.size >= 200:
             expect_uniform(values, -k, k, f"{name}: {key}", "Use rng.uniform(-k, k, size) for every parameter.")
+        expect_independent(values, f"{name}: {key}")
+
+
+def expect_independent(values, name):
+    """Raise unless the values look independent: no repeats, no order, no link between the four gate blocks."""
+    __tracebackhide__ = True
+    flat = np.ravel(values)
+    if flat.size >= 50 and np.unique(flat).size < flat.size:
+        raise AssertionError(f"{name} repeats some of its values exactly: independent uniform draws never do. Draw every "
+                             "entry afresh (one rng.uniform(-k, k, size) call per array); do not copy one block into another.")
+
+    def correlation(a, b):
+        """Pearson correlation of two equally long arrays."""
+        a, b = a - a.mean(), b - b.mean()
+        return float(a @ b / np.sqrt((a @ a) * (b @ b)))
+
+    # For independent draws a correlation over m pairs has a spread of 1/sqrt(m): 6 spreads happen about once in 5e8.
+    if flat.size >= 200 and abs(correlation(flat[:-1], flat[1:])) > 6 / np.sqrt(flat.size - 1):
+        raise AssertionError(f"{name}: neighbouring entries are correlated ({correlation(flat[:-1], flat[1:]):.2f}); "
+                             "independent draws are not. Do not sort or smooth the draw.")
+    blocks = [np.ravel(block) for block in np.split(np.asarray(values), 4, axis=0)]
+    if blocks[0].size >= 50:
+        for a, b in itertools.combinations(range(4), 2):
+            r = correlation(blocks[a], blocks[b])
+            if abs(r) > 6 / np.sqrt(blocks[a].size):
+                raise AssertionError(f"{name}: the gate blocks {'ifgo'[a]} and {'ifgo'[b]} are correlated ({r:.2f}): each "
+                                     "gate must get its own independent draw, not a copy (or a negated copy) of another's.")
 
 
 def where_forget_bias(params, H, k, forget_bias, name):
     """Check that forget_bias went into b_ih's forget block (rows H:2H) and nowhere else, naming where it went instead."""
     __tracebackhide__ = True
-    if forget_bias == 0:
-        return
     blocks = {f"{key}'s {gate} block": params[key][n * H:(n + 1) * H]
               for key in ("b_ih", "b_hh") for n, gate in enumerate(["input gate", "forget gate", "candidate", "output gate"])}
-    shifted = {label for label, block in blocks.items() if np.all(np.abs(block - forget_bias) <= k)}
     target = "b_ih's forget gate block"
-    if np.all(blocks[target] == forget_bias):
+    if np.all(blocks[target] == forget_bias) and not np.all(params["b_ih"] == forget_bias):
         raise AssertionError(f"{name}: b_ih[H:2H] is exactly {forget_bias}: add the forget bias to the uniform draw (+=), "
                              "do not replace it.")
+    if forget_bias == 0:
+        return
+    shifted = {label for label, block in blocks.items() if np.all(np.abs(block - forget_bias) <= k)}
     if target in shifted and "b_hh's forget gate block" in shifted:
         raise AssertionError(f"{name}: the forget bias was added to b_hh too. PyTorch adds b_ih and b_hh, so the "
                              f"effective forget bias would be {2 * forget_bias:g}: add it to b_ih only.")

@@ -95,3 +95,24 @@ def test_init_with_zero_biases_or_another_bound_is_rejected():
         visible.check_init_lstm_params(zero_biases)
     with pytest.raises(AssertionError, match=re.escape("1/sqrt(input_size + hidden_size)")):
         visible.check_init_lstm_params(fan_in_and_out)
+
+
+@pytest.mark.parametrize("spoil, phrase", [
+    (lambda value: np.sort(value, axis=None).reshape(value.shape), "neighbouring entries are correlated"),
+    (lambda value: np.concatenate([value[: len(value) // 2], -value[: len(value) // 2]]), "gate blocks i and g are correlated"),
+])
+def test_init_that_is_uniform_but_not_independent_is_rejected(spoil, phrase):
+    def init_lstm_params(input_size, hidden_size, rng, forget_bias=0.0):
+        params = reference.init_lstm_params(input_size, hidden_size, rng, forget_bias)
+        params["W_ih"] = spoil(params["W_ih"])
+        return params
+
+    with pytest.raises(AssertionError, match=phrase):
+        visible.check_init_lstm_params(init_lstm_params)
+
+
+def test_reference_init_passes_the_independence_checks_on_many_seeds():
+    from autograder.instructor.lstm_cell import check_init_lstm_params_hidden
+
+    for seed in range(100):
+        check_init_lstm_params_hidden(reference.init_lstm_params, seed=seed)

@@ -4,7 +4,7 @@ import torch
 
 from autograder.checking import random_sizes
 from autograder.instructor import reference
-from autograder.instructor.lessons import edited
+from autograder.instructor.edits import edited
 from autograder.lstm_cell import (compare_init_lstm_params, compare_lstm_cell_forward, compare_lstm_forward,
                                   compare_params_from_torch, random_params)
 
@@ -75,6 +75,8 @@ WRONG = {
         "forget bias in the input gate's block": edited(reference.init_lstm_params, ('params["b_ih"][H:2 * H]', 'params["b_ih"][:H]')),
         "numpy's global random state": edited(reference.init_lstm_params, ("rng.uniform(", "np.random.uniform(")),
         "normal instead of uniform": edited(reference.init_lstm_params, ("rng.uniform(-k, k, ", "rng.normal(0, k / 2, ")),
+        "one recurrent block drawn, copied to every gate": edited(reference.init_lstm_params, (
+            '"W_hh": rng.uniform(-k, k, size=(4 * H, H))', '"W_hh": np.tile(rng.uniform(-k, k, size=(H, H)), (4, 1))')),
     },
     "params_from_torch": {
         "zeroes the module, then returns zeros": '''
@@ -194,6 +196,7 @@ DIAGNOSES = [
     ("init_lstm_params", "forget bias in both biases", "b_ih only"),
     ("init_lstm_params", "forget bias in the input gate's block", "rows H:2H"),
     ("init_lstm_params", "numpy's global random state", "not from np.random"),
+    ("init_lstm_params", "one recurrent block drawn, copied to every gate", "repeats some of its values"),
     ("params_from_torch", "keeps float32", "float64"),
     ("params_from_torch", "shares memory with the module", "shares memory"),
     ("params_from_torch", "LSTMCell only", "weight_ih_l0"),
