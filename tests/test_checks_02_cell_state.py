@@ -72,3 +72,11 @@ def test_a_counter_that_leaks_slowly_is_caught_by_the_visible_check():
     params["b_ih"][1] = 9.5  # forgets 7.5e-5 of the count per step: 0.13 over 100 brackets near depth 20
     with pytest.raises(AssertionError, match="not saturated"):
         visible.check_counter_params(lambda: params)
+
+
+def test_gate_table_shows_each_gate_on_each_symbol():
+    rows = visible.gate_table(reference.counter_params(), "()").splitlines()
+    assert rows[0].split() == ["input", "i", "f", "g", "o"]
+    assert [float(v) for v in rows[1].split()[1:]] == [1.0, 1.0, 1.0, 0.5]
+    assert [float(v) for v in rows[2].split()[1:]] == [1.0, 1.0, -1.0, 0.5]
+
