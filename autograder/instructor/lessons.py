@@ -17,7 +17,6 @@ from pathlib import Path
 
 from nbgrader.utils import is_grade, is_solution
 
-from autograder.instructor.edits import edited  # noqa: F401  (until every catalogue imports it from edits)
 from autograder.instructor.course import SOLUTIONS, grade_id, read_notebook, solution_answers, solution_source
 
 REFERENCE = Path(__file__).with_name("reference.py")

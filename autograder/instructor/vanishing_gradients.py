@@ -3,7 +3,7 @@ import numpy as np
 
 from autograder.checking import random_sizes
 from autograder.instructor import reference
-from autograder.instructor.lessons import edited
+from autograder.instructor.edits import edited
 from autograder.lstm_cell import random_params
 from autograder.vanishing_gradients import (compare_gradient_norms_through_time, compare_lstm_state_jacobian,
                                             compare_make_adding_problem, compare_rnn_cell_forward, compare_rnn_forward,
