@@ -35,10 +35,19 @@ def torch_module(params, sequence=False):
     return module
 
 
+CELLS = {}  # (input size, hidden size): one float64 torch.nn.LSTMCell, reloaded at every call (building one is slow)
+
+
 def torch_cell_forward(x, h_prev, c_prev, params):
     """(h, c) of one step of torch.nn.LSTMCell."""
+    sizes = params["W_ih"].shape[1], params["W_hh"].shape[1]
+    if sizes not in CELLS:
+        CELLS[sizes] = torch.nn.LSTMCell(*sizes, dtype=torch.float64)
+    cell = CELLS[sizes]
     with torch.no_grad():
-        h, c = torch_module(params)(torch.as_tensor(x), (torch.as_tensor(h_prev), torch.as_tensor(c_prev)))
+        for name, torch_name in NAMES:
+            getattr(cell, torch_name).copy_(torch.as_tensor(np.asarray(params[name], dtype=float)))
+        h, c = cell(torch.as_tensor(x), (torch.as_tensor(h_prev), torch.as_tensor(c_prev)))
     return h.numpy(), c.numpy()
 
 

@@ -39,6 +39,12 @@ def test_committed_without_outputs_or_execution_counts(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS)
+def test_valid_nbformat(path):
+    """Cell ids, for one, belong to nbformat 4.5: a 4.4 notebook that has them is invalid."""
+    nbformat.validate(read(path))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
 def test_nbgrader_metadata_is_valid(path):
     notebook = read(path)
     MetadataValidator().validate_nb(notebook)
