@@ -12,7 +12,7 @@ from autograder.assets import ASSETS
 from autograder.checking import random_sizes
 from autograder.instructor import reference
 from autograder.instructor import switches_and_counters as hidden
-from autograder.instructor.lessons import edited
+from autograder.instructor.edits import edited
 from autograder.lstm_cell import random_params, torch_module
 from conftest import learner_namespace
 
@@ -57,9 +57,10 @@ def test_saturation_fractions_by_hand():
 
 def test_trained_weights_hold_every_model_the_lesson_loads():
     trained = torch.load(ASSETS / "06_trained_models.pt", weights_only=True)
-    variants = ["standard", "sigmoid candidate", "identity candidate", "identity output", "no forget gate", "coupled gates"]
-    expected = {f"counter/{kind}/{seed}" for kind in ["LSTM", "GRU"] for seed in range(3)} | {"switch"}
-    expected |= {f"ablation/{task}/{variant}/{seed}" for task in ["counter", "latch"] for variant in variants for seed in range(3)}
+    variants = ["standard", "sigmoid candidate", "sigmoid − ½ candidate", "identity candidate", "identity output", "no forget gate", "coupled gates",
+                "tied candidate"]
+    expected = {f"counter/{kind}/{seed}" for kind in ["LSTM", "GRU"] for seed in range(5)} | {"switch"}
+    expected |= {f"ablation/{task}/{variant}/{seed}" for task in ["counter", "latch"] for variant in variants for seed in range(10)}
     assert set(trained) == expected
     standard = trained["ablation/counter/standard/0"]
     assert {key for key in standard if key.startswith("cell.")} == {f"cell.{name}" for name in visible.PARAMETER_SHAPES}

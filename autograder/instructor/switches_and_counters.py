@@ -3,7 +3,7 @@ import numpy as np
 
 from autograder.checking import random_sizes
 from autograder.instructor import reference
-from autograder.instructor.lessons import edited
+from autograder.instructor.edits import edited
 from autograder.lstm_cell import random_params
 from autograder.switches_and_counters import (OPTIONS, compare_lstm_variant_cell_option, compare_lstm_variant_cell_with_torch,
                                               compare_saturation_fractions)
