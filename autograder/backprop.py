@@ -364,7 +364,8 @@ def head(values):
 
 def step_error(a, b):
     """The relative error of lesson 04, max |a - b| / max(1e-8, |a| + |b|): the checks' own, not the learner's."""
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+    difference, total = np.abs(a - b), np.abs(a) + np.abs(b)
+    return float(np.max(difference / np.maximum(1e-8, total)))
 
 
 def block_order(got, want, axis):
