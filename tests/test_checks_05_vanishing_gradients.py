@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from autograder import vanishing_gradients as visible
+from autograder.assets import ASSETS
 from autograder.instructor import reference
 from autograder.instructor import vanishing_gradients as hidden
 from autograder.lstm_cell import random_params
@@ -55,3 +56,16 @@ def test_product_of_norms_is_caught_by_the_hidden_check():
     fn = learner_namespace(LESSON, {"gradient_norms_through_time": hidden.WRONG["gradient_norms_through_time"]["product of the norms"]})
     with pytest.raises(AssertionError, match="not the product of the norms"):
         hidden.check_gradient_norms_through_time_hidden(fn["gradient_norms_through_time"], seed=1)
+
+
+def test_the_stored_models_cover_every_run_of_experiments_3_and_5():
+    path = ASSETS / "05_trained_models.pt"
+    assert path.stat().st_size < 1_000_000
+    trained = torch.load(path, weights_only=True)
+    want = {f"{kind} T={T} seed={seed}" for kind in ["RNN", "IRNN", "LSTM"] for T in [10, 50, 100] for seed in range(5)}
+    candidates = ["tanh", "2σ(2x)-1", "σ(x)-1/2", "4σ(x)-2", "σ(x)", "softsign", "identity"]
+    want |= {f"candidate {name} signed=False seed={seed}" for name in candidates for seed in range(5)}
+    want |= {f"candidate {name} signed=True seed={seed}" for name in ["tanh", "σ(x)"] for seed in range(5)}
+    assert set(trained) == want
+    for key, run in trained.items():
+        assert set(run) == {"weights", "curve"} and torch.isfinite(run["curve"]).all(), key
