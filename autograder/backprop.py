@@ -349,12 +349,8 @@ def torch_steps_from(mine, x, h_prev, c_prev, params, dh, dc):
 
 def torch_step_values(x, h_prev, c_prev, params):
     """(i, f, g, o, c) of one forward step, by PyTorch in float64: the values a derivation of the step backward uses."""
-    with torch.no_grad():
-        X, Hp, Cp = (torch.tensor(np.asarray(a, dtype=float)) for a in (x, h_prev, c_prev))
-        zi, zf, zg, zo = (X @ torch.tensor(params["W_ih"]).T + torch.tensor(params["b_ih"]) + Hp @ torch.tensor(params["W_hh"]).T
-                          + torch.tensor(params["b_hh"])).chunk(4, dim=-1)
-        i, f, g, o = torch.sigmoid(zi), torch.sigmoid(zf), torch.tanh(zg), torch.sigmoid(zo)
-        return tuple(v.numpy() for v in (i, f, g, o, f * Cp + i * g))
+    nodes, _ = torch_step_graph(x, h_prev, c_prev, params, 0.0, 0.0)
+    return tuple(nodes[name].detach().numpy() for name in "ifgoc")
 
 
 def head(values):

@@ -198,7 +198,7 @@ def gate_table(params, symbols):
     """A printable table of the gates i, f, g, o of a one-unit cell on each one-hot symbol, at h = 0 (the first step)."""
     params = {key: np.asarray(value, dtype=float) for key, value in params.items()}
     z = np.eye(len(symbols)) @ params["W_ih"].T + params["b_ih"] + params["b_hh"]
-    gates = 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
+    gates = torch.sigmoid(torch.as_tensor(z)).numpy()
     gates[:, 2] = np.tanh(z[:, 2])
     rows = [f"{'input':>6} {'i':>9} {'f':>9} {'g':>9} {'o':>9}"]
     rows += [f"{symbol!r:>6} " + " ".join(f"{value:9.6f}" for value in gates[k]) for k, symbol in enumerate(symbols)]

@@ -25,14 +25,18 @@ def random_params(rng, input_size, hidden_size, scale=0.5):
     return {key: rng.normal(0, scale, shape) for key, shape in shapes.items()}
 
 
+def load_params(module, params, suffix=""):
+    """Load numpy parameters into a torch.nn.LSTMCell (suffix "") or a one-layer torch.nn.LSTM ("_l0"), in place."""
+    module.load_state_dict({f"{torch_name}{suffix}": torch.as_tensor(np.asarray(params[name], dtype=float))
+                            for name, torch_name in NAMES})
+    return module
+
+
 def torch_module(params, sequence=False):
     """A float64 torch.nn.LSTMCell (or one-layer torch.nn.LSTM) holding these parameters."""
     hidden, inputs = params["W_hh"].shape[1], params["W_ih"].shape[1]
     module = (torch.nn.LSTM if sequence else torch.nn.LSTMCell)(inputs, hidden, dtype=torch.float64)
-    suffix = "_l0" if sequence else ""
-    module.load_state_dict({f"{torch_name}{suffix}": torch.as_tensor(np.asarray(params[name], dtype=float))
-                            for name, torch_name in NAMES})
-    return module
+    return load_params(module, params, "_l0" if sequence else "")
 
 
 CELLS = {}  # (input size, hidden size): one float64 torch.nn.LSTMCell, reloaded at every call (building one is slow)
@@ -43,11 +47,8 @@ def torch_cell_forward(x, h_prev, c_prev, params):
     sizes = params["W_ih"].shape[1], params["W_hh"].shape[1]
     if sizes not in CELLS:
         CELLS[sizes] = torch.nn.LSTMCell(*sizes, dtype=torch.float64)
-    cell = CELLS[sizes]
     with torch.no_grad():
-        for name, torch_name in NAMES:
-            getattr(cell, torch_name).copy_(torch.as_tensor(np.asarray(params[name], dtype=float)))
-        h, c = cell(torch.as_tensor(x), (torch.as_tensor(h_prev), torch.as_tensor(c_prev)))
+        h, c = load_params(CELLS[sizes], params)(torch.as_tensor(x), (torch.as_tensor(h_prev), torch.as_tensor(c_prev)))
     return h.numpy(), c.numpy()
 
 
@@ -202,20 +203,15 @@ def expect_independent(values, name):
     if flat.size >= 50 and np.unique(flat).size < flat.size:
         raise AssertionError(f"{name} repeats some of its values exactly: independent uniform draws never do. Draw every "
                              "entry afresh (one rng.uniform(-k, k, size) call per array); do not copy one block into another.")
-
-    def correlation(a, b):
-        """Pearson correlation of two equally long arrays."""
-        a, b = a - a.mean(), b - b.mean()
-        return float(a @ b / np.sqrt((a @ a) * (b @ b)))
-
     # For independent draws a correlation over m pairs has a spread of 1/sqrt(m): 6 spreads happen about once in 5e8.
-    if flat.size >= 200 and abs(correlation(flat[:-1], flat[1:])) > 6 / np.sqrt(flat.size - 1):
-        raise AssertionError(f"{name}: neighbouring entries are correlated ({correlation(flat[:-1], flat[1:]):.2f}); "
+    r = np.corrcoef(flat[:-1], flat[1:])[0, 1] if flat.size >= 200 else 0.0
+    if abs(r) > 6 / np.sqrt(flat.size - 1):
+        raise AssertionError(f"{name}: neighbouring entries are correlated ({r:.2f}); "
                              "independent draws are not. Do not sort or smooth the draw.")
     blocks = [np.ravel(block) for block in np.split(np.asarray(values), 4, axis=0)]
     if blocks[0].size >= 50:
         for a, b in itertools.combinations(range(4), 2):
-            r = correlation(blocks[a], blocks[b])
+            r = np.corrcoef(blocks[a], blocks[b])[0, 1]
             if abs(r) > 6 / np.sqrt(blocks[a].size):
                 raise AssertionError(f"{name}: the gate blocks {'ifgo'[a]} and {'ifgo'[b]} are correlated ({r:.2f}): each "
                                      "gate must get its own independent draw, not a copy (or a negated copy) of another's.")
